@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: plain data in, blocks out."""

@@ -1,0 +1,239 @@
+"""The `uptake` command line: run the bot, the clock, migrations, the demo and imports."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from sqlalchemy.engine import Engine
+from waitress import serve
+
+from bot.app import create_app
+from bot.blocks.common import blocks_to_text
+from bot.demo import build_demo
+from bot.importer import ImportRejected, import_usage
+from bot.myusage import MyUsageRequest, myusage_answer, parse_myusage
+from bot.people import find_person
+from bot.services import Services
+from bot.settings import Settings, SettingsError, load_settings
+from bot.web import UptakeWSGI
+from storage.engine import make_engine
+from storage.migrate import current_revision, upgrade
+from storage.models import utcnow
+
+logger = logging.getLogger("uptake")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="uptake",
+        description="Uptake: AI coding tool adoption, privately for each engineer "
+        "and in aggregate for managers.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser(
+        "start",
+        help="migrate, then answer Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP); "
+        "without Slack credentials, run the demo",
+    )
+    commands.add_parser("serve", help="answer Slack over HTTP on $PORT (production WSGI server)")
+    commands.add_parser("socket", help="answer Slack over Socket Mode (needs SLACK_APP_TOKEN)")
+    commands.add_parser("clock", help="run the scheduler process")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
+    db_commands.add_parser("upgrade", help="apply database migrations")
+    db_commands.add_parser("current", help="show the database's migration revision")
+
+    demo = commands.add_parser(
+        "demo", help="create a synthetic organisation and show sample /myusage answers"
+    )
+    demo.add_argument("--people", type=int, default=300, help="people to create (default 300)")
+    demo.add_argument("--days", type=int, default=120, help="days of history (default 120)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+
+    imports = commands.add_parser("import", help="import data from a file")
+    import_commands = imports.add_subparsers(dest="import_kind", required=True, metavar="KIND")
+    usage = import_commands.add_parser(
+        "usage", help="daily usage from CSV or NDJSON (schema: see README)"
+    )
+    usage.add_argument("file", type=Path, help="a .csv, .ndjson or .jsonl file")
+
+    myusage = commands.add_parser("myusage", help="print what /myusage shows a person")
+    who = myusage.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", metavar="SLACK_USER_ID", help="a Slack user id, e.g. U012AB3CD")
+    who.add_argument("--email", help="the person's email")
+    myusage.add_argument("--window", default="28d", help="7d, 28d or 90d (default 28d)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `uptake` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"uptake: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(
+        max(logging.WARNING, logging.getLevelName(settings.log_level))
+    )
+    handler = {
+        "start": _start,
+        "serve": _serve,
+        "socket": _socket,
+        "clock": _clock,
+        "db": _db,
+        "demo": _demo,
+        "import": _import,
+        "myusage": _myusage,
+    }[args.command]
+    return handler(settings, args)
+
+
+@contextmanager
+def _engine(settings: Settings, *, migrate: bool = False) -> Iterator[Engine]:
+    """The database for one command, migrated if asked, and closed when the command ends."""
+    engine = make_engine(settings.database_url)
+    try:
+        if migrate:
+            upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def _start(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.has_slack_credentials:
+        print("No Slack credentials are set (see .env.example), so here is the demo.\n")
+        return _demo(settings, _parser().parse_args(["demo"]))
+    with _engine(settings, migrate=True):
+        pass
+    return _socket(settings, args) if settings.slack_app_token else _serve(settings, args)
+
+
+def _serve(settings: Settings, _args: argparse.Namespace) -> int:
+
+    if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+        print(
+            "uptake serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see .env.example)",
+            file=sys.stderr,
+        )
+        return 2
+    with _engine(settings) as engine:
+        app = create_app(settings, engine=engine)
+        logger.info("serving Slack requests on port %d", settings.port)
+        serve(
+            UptakeWSGI(app, engine),
+            host="0.0.0.0",  # noqa: S104  (the platform's router is in front)
+            port=settings.port,
+            threads=settings.web_threads,
+        )
+    return 0
+
+
+def _socket(settings: Settings, _args: argparse.Namespace) -> int:
+
+    if settings.slack_bot_token is None or settings.slack_app_token is None:
+        print("uptake socket needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN", file=sys.stderr)
+        return 2
+    with _engine(settings) as engine:
+        app = create_app(settings, engine=engine)
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def _clock(settings: Settings, _args: argparse.Namespace) -> int:
+    logger.info("clock: no scheduled jobs are defined yet; exiting")
+    return 0
+
+
+def _db(settings: Settings, args: argparse.Namespace) -> int:
+
+    with _engine(settings) as engine:
+        if args.db_command == "upgrade":
+            upgrade(engine)
+        print(f"database at revision {current_revision(engine) or 'none'}")
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+
+    if not 10 <= args.people <= 100_000 or not 56 <= args.days <= 400:
+        print("uptake demo: --people must be 10–100000 and --days 56–400", file=sys.stderr)
+        return 2
+    with _engine(settings, migrate=True) as engine:
+        result = build_demo(
+            engine, now=utcnow(), people_count=args.people, days=args.days, seed=args.seed
+        )
+        print(
+            f"Demo organisation ready: {result.people} people in {result.teams} teams, "
+            f"{result.usage_rows:,} daily usage rows over {args.days} days "
+            f"(database: {settings.database_url.split('@')[-1]})."
+        )
+        services = Services(settings=settings, engine=engine)
+        for archetype, slack_user_id in result.samples.items():
+            print(f"\n### /myusage for a {archetype} user ({slack_user_id})\n")
+            print(_render_myusage(services, slack_user_id, None, MyUsageRequest()))
+    print("\nTry: uptake myusage --user UDEMO0001 --window 90d")
+    return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+
+    try:
+        with _engine(settings, migrate=True) as engine:
+            result = import_usage(engine, args.file)
+    except ImportRejected as exc:
+        for line, problem in exc.problems:
+            print(f"{args.file}:{line}: {problem}", file=sys.stderr)
+        print(f"uptake import: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"uptake import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(
+        f"Imported {result.rows} rows for {result.identities} identities "
+        f"({result.unlinked_identities} not linked to a Slack user yet)."
+    )
+    return 0
+
+
+def _myusage(settings: Settings, args: argparse.Namespace) -> int:
+
+    request = parse_myusage(args.window)
+    if request.wants_help:
+        print("uptake myusage: --window must be 7d, 28d or 90d", file=sys.stderr)
+        return 2
+    with _engine(settings, migrate=True) as engine:
+        services = Services(settings=settings, engine=engine)
+        text = _render_myusage(services, args.user, args.email, request)
+    if text is None:
+        print("uptake myusage: no such person", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
+def _render_myusage(
+    services: Services, slack_user_id: str | None, email: str | None, request: MyUsageRequest
+) -> str | None:
+
+    person = find_person(services.engine, slack_user_id=slack_user_id, email=email)
+    if person is None:
+        return None
+    blocks, _ = myusage_answer(services, person, request)
+    return blocks_to_text(blocks)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

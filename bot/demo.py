@@ -1,0 +1,367 @@
+"""`uptake demo`: a realistic synthetic organisation, so Uptake can be tried without Slack.
+
+Deterministic for a given seed and end date, and idempotent: running it again rewrites the
+same people, teams and usage rather than adding more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.tools import CLAUDE_CODE, COPILOT, CURSOR, OPENAI
+from storage import queries
+from storage.engine import session as open_session
+from storage.models import CostKind, LinkMethod, TeamRole
+
+DEMO_SOURCE = "demo"
+DEMO_DOMAIN = "demo.uptake.example"
+
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Ken",
+    "Dennis",
+    "Margaret",
+    "Linus",
+    "Guido",
+    "Frances",
+    "Donald",
+    "Radia",
+    "Tim",
+    "Sophie",
+    "Katherine",
+    "John",
+    "Hedy",
+    "Anita",
+    "Niklaus",
+    "Leslie",
+    "Shafi",
+    "Fran",
+    "Yukihiro",
+    "Bjarne",
+    "Joan",
+    "Ivan",
+    "Adele",
+    "Jean",
+    "Carol",
+    "Mary",
+    "Lynn",
+    "Karen",
+    "Rasmus",
+    "Brendan",
+    "James",
+    "Whitfield",
+    "Ward",
+    "Kent",
+    "Erich",
+]
+LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Thompson",
+    "Ritchie",
+    "Hamilton",
+    "Torvalds",
+    "Rossum",
+    "Allen",
+    "Knuth",
+    "Perlman",
+    "Lee",
+    "Wilson",
+    "Johnson",
+    "Backus",
+    "Lamarr",
+    "Borg",
+    "Wirth",
+    "Lamport",
+    "Goldwasser",
+    "Matsumoto",
+    "Stroustrup",
+    "Clarke",
+    "Sutherland",
+    "Goldberg",
+    "Bartik",
+    "Shaw",
+    "Keller",
+    "Conway",
+    "Jones",
+    "Lerdorf",
+    "Eich",
+    "Gosling",
+    "Diffie",
+    "Cunningham",
+    "Beck",
+    "Gamma",
+]
+ZONES = (
+    "Europe/London",
+    "Europe/London",
+    "America/New_York",
+    "Europe/Berlin",
+    "Asia/Singapore",
+    "America/Los_Angeles",
+)
+DEPARTMENTS = ("Payments", "Platform", "Mobile", "Data", "Risk", "Markets")
+SQUADS = ("Core", "Edge", "Tools", "Growth")
+
+# Archetype: (share of people, weekday chance of an active day)
+ARCHETYPES = {
+    "inactive": (0.12, 0.0),
+    "light": (0.28, 0.10),
+    "regular": (0.38, 0.45),
+    "power": (0.22, 0.85),
+}
+TOOL_SEATS = {COPILOT: 0.8, CURSOR: 0.3, CLAUDE_CODE: 0.35, OPENAI: 0.25}
+COPILOT_FEATURES = (
+    "code_completion",
+    "chat_panel_ask_mode",
+    "chat_panel_agent_mode",
+    "chat_inline",
+    "agent_edit",
+    "copilot_cli",
+)
+CURSOR_FEATURES = ("tab", "composer", "chat", "agent", "cmdk")
+CLAUDE_FEATURES = ("edit_tool", "multi_edit_tool", "write_tool")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPerson:
+    """A synthetic engineer."""
+
+    slack_user_id: str
+    name: str
+    email: str
+    tz: str
+    archetype: str
+    tools: tuple[str, ...]
+    acceptance: float
+    starts_on: int  # day index from which they use AI tools (adoption grows over time)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """What the demo wrote, and who to show."""
+
+    people: int
+    teams: int
+    usage_rows: int
+    samples: dict[str, str]  # archetype -> Slack user id
+
+
+def _people(rng: random.Random, count: int, days: int) -> list[DemoPerson]:
+    names = rng.sample([(f, s) for f in FIRST for s in LAST], count)
+    shares = [share for share, _ in ARCHETYPES.values()]
+    people = []
+    for index, (first, last) in enumerate(names, start=1):
+        archetype = rng.choices(list(ARCHETYPES), weights=shares)[0]
+        tools = tuple(tool for tool, chance in TOOL_SEATS.items() if rng.random() < chance)
+        people.append(
+            DemoPerson(
+                slack_user_id=f"UDEMO{index:04d}",
+                name=f"{first} {last}",
+                email=f"{first}.{last}@{DEMO_DOMAIN}".lower(),
+                tz=rng.choice(ZONES),
+                archetype=archetype,
+                tools=tools or (COPILOT,),
+                acceptance=rng.uniform(0.15, 0.42),
+                starts_on=int(rng.triangular(0, days * 0.8, 0)),
+            )
+        )
+    return people
+
+
+def _day_usage(rng: random.Random, person: DemoPerson, tool: str, weekend: bool) -> dict[str, Any]:
+    scale = 0.4 if weekend else 1.0
+    if tool == COPILOT:
+        shown = int(rng.randint(20, 160) * scale) + 1
+        accepted = int(shown * person.acceptance * rng.uniform(0.8, 1.2))
+        chat = rng.randint(0, 12)
+        features = ["code_completion", *rng.sample(COPILOT_FEATURES[1:], rng.randint(0, 3))]
+        return {
+            "interactions": shown + chat,
+            "generations": shown,
+            "acceptances": min(accepted, shown),
+            "lines_suggested": shown * 3,
+            "lines_accepted": min(accepted, shown) * rng.randint(1, 4),
+            "chat_requests": chat,
+            "agent_requests": rng.randint(0, 3) if "agent_edit" in features else 0,
+            "cli_requests": rng.randint(1, 5) if "copilot_cli" in features else 0,
+            "features": sorted(features),
+        }
+    if tool == CURSOR:
+        shown = int(rng.randint(30, 200) * scale) + 1
+        accepted = int(shown * person.acceptance * rng.uniform(0.9, 1.3))
+        requests = rng.randint(1, 25)
+        return {
+            "interactions": requests + shown,
+            "generations": shown,
+            "acceptances": min(accepted, shown),
+            "lines_suggested": shown * 2,
+            "lines_accepted": min(accepted, shown) * rng.randint(1, 3),
+            "chat_requests": requests // 2,
+            "agent_requests": requests - requests // 2,
+            "features": sorted(["tab", *rng.sample(CURSOR_FEATURES[1:], rng.randint(1, 3))]),
+        }
+    if tool == CLAUDE_CODE:
+        proposed = rng.randint(3, 40)
+        accepted = int(proposed * min(0.95, person.acceptance * 2.2))
+        tokens_in = rng.randint(20_000, 400_000)
+        return {
+            "interactions": rng.randint(2, 30),
+            "generations": proposed,
+            "acceptances": accepted,
+            "lines_accepted": accepted * rng.randint(5, 30),
+            "agent_requests": rng.randint(1, 15),
+            "input_tokens": tokens_in,
+            "output_tokens": tokens_in // rng.randint(8, 20),
+            "cost_cents": tokens_in // 2_000,
+            "cost_kind": CostKind.BILLED.value,
+            "features": sorted(rng.sample(CLAUDE_FEATURES, rng.randint(1, 3))),
+        }
+    tokens_in = rng.randint(5_000, 200_000)
+    return {
+        "interactions": rng.randint(5, 120),
+        "input_tokens": tokens_in,
+        "output_tokens": tokens_in // rng.randint(3, 10),
+        "cost_cents": tokens_in // 4_000,
+        "cost_kind": CostKind.ESTIMATED.value,
+        "features": ["api"],
+    }
+
+
+def _external_id(person: DemoPerson, tool: str) -> str:
+    if tool == COPILOT:
+        return person.email.split("@")[0].replace(".", "-") + "-gh"
+    if tool == OPENAI:
+        return "user-" + person.slack_user_id.lower()
+    return person.email
+
+
+def build_demo(
+    engine: Engine, *, now: dt.datetime, people_count: int = 300, days: int = 120, seed: int = 7
+) -> DemoResult:
+    """Write the demo organisation and its usage up to yesterday (UTC); safe to run again."""
+    today = now.astimezone(dt.UTC).date()
+    rng = random.Random(seed)
+    people = _people(rng, people_count, days)
+    first_day = today - dt.timedelta(days=days)
+    with open_session(engine) as session:
+        person_ids = queries.upsert_people(
+            session,
+            [
+                {
+                    "slack_user_id": p.slack_user_id,
+                    "email": p.email,
+                    "display_name": p.name,
+                    "tz": p.tz,
+                }
+                for p in people
+            ],
+        )
+        teams = [
+            {"slug": f"demo-{d.lower()}", "name": d, "parent_id": None, "source": "org_file"}
+            for d in DEPARTMENTS
+        ]
+        parents = queries.upsert_teams(session, teams)
+        squads = [
+            {
+                "slug": f"demo-{d.lower()}-{s.lower()}",
+                "name": f"{d} {s}",
+                "parent_id": parents[f"demo-{d.lower()}"],
+                "source": "org_file",
+            }
+            for d in DEPARTMENTS
+            for s in SQUADS
+        ]
+        squad_ids = list(queries.upsert_teams(session, squads).values())
+        memberships = []
+        for index, person in enumerate(people):
+            team_id = squad_ids[index % len(squad_ids)]
+            memberships.append(
+                {
+                    "team_id": team_id,
+                    "person_id": person_ids[person.slack_user_id],
+                    "role": "member",
+                }
+            )
+            if index < len(squad_ids):  # the first person placed in each squad manages it
+                memberships.append(
+                    {
+                        "team_id": team_id,
+                        "person_id": person_ids[person.slack_user_id],
+                        "role": TeamRole.MANAGER.value,
+                    }
+                )
+        queries.add_memberships(session, memberships)
+
+        keys = {(tool, _external_id(p, tool)): p for p in people for tool in p.tools}
+        identity_ids = queries.ensure_identities(session, keys)
+        for key, person in keys.items():
+            method = LinkMethod.EMAIL if key[0] in {CLAUDE_CODE, CURSOR} else LinkMethod.ADMIN
+            queries.link_identity(
+                session, identity_ids[key], person_ids[person.slack_user_id], method, verified=True
+            )
+
+        rows = []
+        for person in people:
+            weekday_chance = ARCHETYPES[person.archetype][1]
+            for offset in range(days):
+                day = first_day + dt.timedelta(days=offset)
+                weekend = day.weekday() >= 5
+                chance = weekday_chance * (0.15 if weekend else 1.0)
+                if offset < person.starts_on or rng.random() >= chance:
+                    continue
+                used = [tool for tool in person.tools if rng.random() < 0.75] or [person.tools[0]]
+                for tool in used:
+                    rows.append(
+                        {
+                            "identity_id": identity_ids[(tool, _external_id(person, tool))],
+                            "day": day,
+                            "tool": tool,
+                            "source": DEMO_SOURCE,
+                            "active": True,
+                            "interactions": 0,
+                            "generations": 0,
+                            "acceptances": 0,
+                            "lines_suggested": 0,
+                            "lines_accepted": 0,
+                            "chat_requests": 0,
+                            "agent_requests": 0,
+                            "cli_requests": 0,
+                            "input_tokens": 0,
+                            "output_tokens": 0,
+                            "cost_cents": None,
+                            "cost_kind": None,
+                            **_day_usage(rng, person, tool, weekend),
+                        }
+                    )
+        written = queries.upsert_daily_usage(session, rows)
+        queries.record_sync_success(
+            session,
+            DEMO_SOURCE,
+            at=now,
+            complete_through=today - dt.timedelta(days=1),
+        )
+        session.commit()
+
+    samples = {}
+    for archetype in ("light", "regular", "power"):
+        match = next(
+            (p for p in people if p.archetype == archetype and p.starts_on < days // 2), None
+        )
+        if match:
+            samples[archetype] = match.slack_user_id
+    return DemoResult(
+        people=len(people), teams=len(teams) + len(squads), usage_rows=written, samples=samples
+    )

@@ -1,0 +1,127 @@
+"""Uptake's configuration: one `Settings` object, read from the environment and validated once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names the variable and is safe to print."""
+
+
+class Settings(BaseSettings):
+    """Every setting Uptake reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = Field(default_factory=lambda: f"sqlite:///{Path.cwd() / 'uptake.db'}")
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    port: int = Field(default=3000, ge=1, le=65535)
+    admin_user_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    min_group_size: int = Field(default=5, ge=2, le=1000)
+    retention_days: int = Field(default=400, ge=30, le=3650)
+    tier_light_max_days: int = Field(default=5, ge=1, le=27)
+    tier_regular_max_days: int = Field(default=14, ge=2, le=28)
+    log_level: str = "INFO"
+    web_threads: int = Field(default=8, ge=1, le=256)
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with 'xoxb-'")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with 'xapp-'")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if value.startswith("postgres://"):  # Heroku-style URLs
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must be an sqlite:/// path or a postgresql:// URL")
+        return value
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("admin_user_ids")
+    @classmethod
+    def _ids_look_like_slack(cls, value: list[str]) -> list[str]:
+        for user_id in value:
+            if user_id[:1] not in {"U", "W"} or not user_id.isalnum():
+                raise ValueError(f"{user_id!r} is not a Slack user id such as U012AB3CD")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return level
+
+    @model_validator(mode="after")
+    def _tiers_ordered(self) -> Settings:
+        if self.tier_regular_max_days <= self.tier_light_max_days:
+            raise ValueError("TIER_REGULAR_MAX_DAYS must be greater than TIER_LIGHT_MAX_DAYS")
+        return self
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        """True when the bot can talk to a real Slack workspace."""
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build `Settings` from the environment, turning validation errors into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        name = "_".join(str(part) for part in error["loc"]).upper()
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{name}: {message}" if name else message)
+    return "Invalid setting " + "; ".join(problems)

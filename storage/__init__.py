@@ -1,0 +1,1 @@
+"""Uptake's storage: SQLModel tables, the engine, migrations and every query."""

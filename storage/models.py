@@ -1,0 +1,249 @@
+"""SQLModel tables. Only usage metrics are stored: never prompts, code or message content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _tz_column(*, nullable: bool = False, index: bool = False) -> Any:
+    return sa.Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class LinkMethod(enum.StrEnum):
+    """How a vendor identity came to be linked to a person."""
+
+    EMAIL = "email"  # same verified email as the Slack profile
+    ADMIN = "admin"  # an admin mapping (CSV or admin command)
+    CLAIM = "claim"  # self-claimed; shows nothing until verified
+    IMPORT = "import"  # a usage file that named the Slack user id
+
+
+class TeamRole(enum.StrEnum):
+    """A person's role in a team."""
+
+    MEMBER = "member"
+    MANAGER = "manager"
+
+
+class CostKind(enum.StrEnum):
+    """Whether a cost figure came from the vendor's bill or was estimated by Uptake."""
+
+    BILLED = "billed"
+    ESTIMATED = "estimated"
+
+
+class OutboxState(enum.StrEnum):
+    """Life of a message waiting to be sent to Slack."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Person(SQLModel, table=True):
+    """A Slack user Uptake knows about."""
+
+    __tablename__ = "person"
+    __table_args__ = (sa.UniqueConstraint("slack_user_id", name="uq_person_slack_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slack_user_id: str = Field(max_length=32)
+    slack_team_id: str | None = Field(default=None, max_length=32)
+    enterprise_id: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    display_name: str = Field(default="", max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class Identity(SQLModel, table=True):
+    """A person's account in one tool (GitHub login, email, OpenAI user id, API key id)."""
+
+    __tablename__ = "identity"
+    __table_args__ = (
+        sa.UniqueConstraint("tool", "external_id", name="uq_identity_tool_external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tool: str = Field(max_length=32)
+    external_id: str = Field(max_length=320)
+    person_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("person.id", ondelete="SET NULL"), index=True),
+    )
+    link_method: str | None = Field(default=None, max_length=16)
+    verified: bool = False
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class Team(SQLModel, table=True):
+    """A team; teams nest through `parent_id`."""
+
+    __tablename__ = "team"
+    __table_args__ = (sa.UniqueConstraint("slug", name="uq_team_slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=100)
+    name: str = Field(max_length=200)
+    parent_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("team.id", ondelete="SET NULL"), index=True),
+    )
+    source: str = Field(default="org_file", max_length=16)
+
+
+class Membership(SQLModel, table=True):
+    """A person's place in a team, as member or manager."""
+
+    __tablename__ = "membership"
+
+    team_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    )
+    person_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+    role: str = Field(default=TeamRole.MEMBER, sa_column=sa.Column(sa.String(16), primary_key=True))
+
+
+class DailyUsage(SQLModel, table=True):
+    """One identity's use of one tool on one day (the identity fixes the tool).
+
+    Rows are keyed by identity rather than person so that usage pulled before an identity
+    is linked is kept and appears once the link is made, and vanishes again on unlink.
+    The primary key (identity_id, day) is the access path for `/myusage`; `day` has its own
+    index for retention and organisation-wide windows.
+    """
+
+    __tablename__ = "daily_usage"
+
+    identity_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
+    )
+    day: dt.date = Field(sa_column=sa.Column(sa.Date, primary_key=True, index=True))
+    tool: str = Field(max_length=32)
+    source: str = Field(max_length=32)
+    active: bool = False
+    interactions: int = 0
+    generations: int = 0
+    acceptances: int = 0
+    lines_suggested: int = 0
+    lines_accepted: int = 0
+    chat_requests: int = 0
+    agent_requests: int = 0
+    cli_requests: int = 0
+    input_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    output_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    cost_cents: int | None = None
+    cost_kind: str | None = Field(default=None, max_length=16)
+    features: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class SyncState(SQLModel, table=True):
+    """Where each usage source stands: what is complete, and the last success and error."""
+
+    __tablename__ = "sync_state"
+
+    source: str = Field(primary_key=True, max_length=32)
+    last_complete_day: dt.date | None = None
+    last_success_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    last_error_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    last_error: str | None = Field(default=None, max_length=1000)
+
+
+class TipPreference(SQLModel, table=True):
+    """A person's consent to tips and how often they want them. Default: no tips."""
+
+    __tablename__ = "tip_preference"
+
+    person_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    )
+    enabled: bool = False
+    frequency: str = Field(default="weekly", max_length=16)
+    snoozed_until: dt.date | None = None
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class AuditEntry(SQLModel, table=True):
+    """A record of someone looking at, or acting on, a person's data."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column(index=True))
+    actor_slack_user_id: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=64)
+    subject_person_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("person.id", ondelete="SET NULL"), index=True),
+    )
+    detail: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to Slack, written before it is sent so that a crash loses nothing."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.UniqueConstraint("idempotency_key", name="uq_outbox_idempotency_key"),
+        sa.Index("ix_outbox_due", "state", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    person_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("person.id", ondelete="CASCADE"), index=True),
+    )
+    channel: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    state: str = Field(default=OutboxState.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    claimed_until: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    sent_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=1000)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+    sent_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))

@@ -1,0 +1,320 @@
+"""Every query Uptake runs. No SQL lives outside `storage/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import (
+    DailyUsage,
+    Identity,
+    LinkMethod,
+    Membership,
+    Person,
+    SyncState,
+    Team,
+    utcnow,
+)
+
+# Bound parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535.
+_MAX_PARAMS = 30_000
+
+USAGE_METRICS = (
+    "active",
+    "interactions",
+    "generations",
+    "acceptances",
+    "lines_suggested",
+    "lines_accepted",
+    "chat_requests",
+    "agent_requests",
+    "cli_requests",
+    "input_tokens",
+    "output_tokens",
+    "cost_cents",
+    "cost_kind",
+    "features",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    """One day of one tool for one person, as read for the adoption model."""
+
+    day: dt.date
+    tool: str
+    source: str
+    active: bool
+    interactions: int
+    generations: int
+    acceptances: int
+    lines_accepted: int
+    cost_cents: int | None
+    cost_kind: str | None
+    features: tuple[str, ...]
+
+
+def _insert_for(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _chunks(rows: Sequence[Mapping[str, Any]], width: int) -> Iterable[Sequence[Mapping[str, Any]]]:
+    size = max(1, _MAX_PARAMS // max(width, 1))
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def upsert_daily_usage(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert or replace daily usage rows keyed on (identity_id, day), in bulk statements."""
+    if not rows:
+        return 0
+    insert = _insert_for(session)
+    now = utcnow()
+    prepared = [{**row, "updated_at": now} for row in rows]
+    width = len(prepared[0])
+    for chunk in _chunks(prepared, width):
+        statement = insert(DailyUsage).values(list(chunk))
+        statement = statement.on_conflict_do_update(
+            index_elements=["identity_id", "day"],
+            set_={
+                name: statement.excluded[name]
+                for name in (*USAGE_METRICS, "tool", "source", "updated_at")
+            },
+        )
+        session.execute(statement)
+    return len(prepared)
+
+
+def ensure_identities(
+    session: Session, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Return the id of each (tool, external_id), creating unlinked identities that are missing."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    insert = _insert_for(session)
+    now = utcnow()
+    values = [
+        {"tool": tool, "external_id": ext, "verified": False, "created_at": now}
+        for tool, ext in wanted
+    ]
+    for chunk in _chunks(values, 4):
+        session.execute(
+            insert(Identity)
+            .values(list(chunk))
+            .on_conflict_do_nothing(index_elements=["tool", "external_id"])
+        )
+    found: dict[tuple[str, str], int] = {}
+    by_tool: dict[str, list[str]] = {}
+    for tool, ext in wanted:
+        by_tool.setdefault(tool, []).append(ext)
+    for tool, externals in by_tool.items():
+        for start in range(0, len(externals), _MAX_PARAMS):
+            part = externals[start : start + _MAX_PARAMS]
+            result = session.execute(
+                sa.select(col(Identity.id), col(Identity.external_id)).where(
+                    col(Identity.tool) == tool, col(Identity.external_id).in_(part)
+                )
+            )
+            for identity_id, ext in result:
+                found[(tool, ext)] = identity_id
+    return found
+
+
+def link_identity(
+    session: Session, identity_id: int, person_id: int, method: LinkMethod, *, verified: bool
+) -> None:
+    """Attach an identity to a person."""
+    session.execute(
+        sa.update(Identity)
+        .where(col(Identity.id) == identity_id)
+        .values(person_id=person_id, link_method=method.value, verified=verified)
+    )
+
+
+def link_unlinked_identities_by_email(session: Session, person_id: int, email: str) -> int:
+    """Link every unlinked identity whose external id is `email` (a verified Slack email).
+
+    Only email-keyed identities can match: GitHub logins and vendor user ids never hold an @.
+    """
+    result = session.execute(
+        sa.update(Identity)
+        .where(
+            col(Identity.person_id).is_(None),
+            sa.func.lower(Identity.external_id) == email.lower(),
+        )
+        .values(person_id=person_id, link_method=LinkMethod.EMAIL.value, verified=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def person_by_slack_id(session: Session, slack_user_id: str) -> Person | None:
+    """The person with this Slack user id, if Uptake knows them."""
+    return session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
+
+
+def person_by_email(session: Session, email: str) -> Person | None:
+    """The person whose Slack email is `email` (case-insensitive)."""
+    return session.exec(select(Person).where(sa.func.lower(Person.email) == email.lower())).first()
+
+
+def people_by_emails(session: Session, emails: Iterable[str]) -> dict[str, int]:
+    """Map lower-cased emails to person ids for the people Uptake knows."""
+    wanted = sorted({email.lower() for email in emails})
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), _MAX_PARAMS):
+        part = wanted[start : start + _MAX_PARAMS]
+        rows = session.execute(
+            sa.select(col(Person.id), sa.func.lower(Person.email)).where(
+                sa.func.lower(Person.email).in_(part)
+            )
+        )
+        for person_id, email in rows:
+            found[email] = person_id
+    return found
+
+
+def upsert_people(session: Session, people: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert or update people keyed by Slack user id; return slack id -> person id."""
+    if not people:
+        return {}
+    insert = _insert_for(session)
+    now = utcnow()
+    values = [{"created_at": now, **person} for person in people]
+    updatable = [key for key in values[0] if key not in {"slack_user_id", "created_at"}]
+    for chunk in _chunks(values, len(values[0])):
+        statement = insert(Person).values(list(chunk))
+        if updatable:
+            statement = statement.on_conflict_do_update(
+                index_elements=["slack_user_id"],
+                set_={key: statement.excluded[key] for key in updatable},
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=["slack_user_id"])
+        session.execute(statement)
+    ids: dict[str, int] = {}
+    slack_ids = [str(person["slack_user_id"]) for person in people]
+    for start in range(0, len(slack_ids), _MAX_PARAMS):
+        part = slack_ids[start : start + _MAX_PARAMS]
+        for person_id, slack_id in session.execute(
+            sa.select(col(Person.id), col(Person.slack_user_id)).where(
+                col(Person.slack_user_id).in_(part)
+            )
+        ):
+            ids[slack_id] = person_id
+    return ids
+
+
+def identities_of(session: Session, person_id: int) -> list[Identity]:
+    """Every identity linked to a person, verified or not."""
+    return list(
+        session.exec(
+            select(Identity).where(Identity.person_id == person_id).order_by(col(Identity.tool))
+        )
+    )
+
+
+def usage_rows_for_person(
+    session: Session, person_id: int, since: dt.date, until: dt.date
+) -> list[UsageRow]:
+    """The person's daily usage from verified identities, `since` to `until` inclusive."""
+    statement = (
+        sa.select(
+            col(DailyUsage.day),
+            col(DailyUsage.tool),
+            col(DailyUsage.source),
+            col(DailyUsage.active),
+            col(DailyUsage.interactions),
+            col(DailyUsage.generations),
+            col(DailyUsage.acceptances),
+            col(DailyUsage.lines_accepted),
+            col(DailyUsage.cost_cents),
+            col(DailyUsage.cost_kind),
+            col(DailyUsage.features),
+        )
+        .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
+        .where(
+            col(Identity.person_id) == person_id,
+            col(Identity.verified).is_(True),
+            col(DailyUsage.day) >= since,
+            col(DailyUsage.day) <= until,
+        )
+    )
+    return [
+        UsageRow(
+            day=row.day,
+            tool=row.tool,
+            source=row.source,
+            active=bool(row.active),
+            interactions=row.interactions,
+            generations=row.generations,
+            acceptances=row.acceptances,
+            lines_accepted=row.lines_accepted,
+            cost_cents=row.cost_cents,
+            cost_kind=row.cost_kind,
+            features=tuple(row.features or ()),
+        )
+        for row in session.execute(statement)
+    ]
+
+
+def sync_states(session: Session, sources: Iterable[str] | None = None) -> list[SyncState]:
+    """Sync state for the given sources (all when None)."""
+    statement = select(SyncState).order_by(col(SyncState.source))
+    if sources is not None:
+        statement = statement.where(col(SyncState.source).in_(list(sources)))
+    return list(session.exec(statement))
+
+
+def record_sync_success(
+    session: Session, source: str, *, at: dt.datetime, complete_through: dt.date | None
+) -> None:
+    """Note a successful sync (or import) for a source."""
+    state = session.get(SyncState, source) or SyncState(source=source)
+    state.last_success_at = at
+    if complete_through is not None and (
+        state.last_complete_day is None or complete_through > state.last_complete_day
+    ):
+        state.last_complete_day = complete_through
+    session.add(state)
+
+
+def upsert_teams(session: Session, teams: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert or update teams keyed by slug; return slug -> team id."""
+    if not teams:
+        return {}
+    insert = _insert_for(session)
+    statement = insert(Team).values(list(teams))
+    statement = statement.on_conflict_do_update(
+        index_elements=["slug"],
+        set_={key: statement.excluded[key] for key in teams[0] if key != "slug"},
+    )
+    session.execute(statement)
+    slugs = [str(team["slug"]) for team in teams]
+    return {
+        slug: team_id
+        for team_id, slug in session.execute(
+            sa.select(col(Team.id), col(Team.slug)).where(col(Team.slug).in_(slugs))
+        )
+    }
+
+
+def add_memberships(session: Session, memberships: Sequence[Mapping[str, Any]]) -> None:
+    """Add (team_id, person_id, role) memberships, ignoring ones that exist."""
+    if not memberships:
+        return
+    insert = _insert_for(session)
+    for chunk in _chunks(memberships, 3):
+        session.execute(insert(Membership).values(list(chunk)).on_conflict_do_nothing())
+
+
+def count_rows(session: Session, model: type[Any]) -> int:
+    """How many rows a table holds."""
+    return int(session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())

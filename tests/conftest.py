@@ -1,0 +1,83 @@
+"""Shared fixtures: both databases, settings, and factories for people and usage."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+from bot.settings import Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+
+# The server CI starts; override to point the suite at another PostgreSQL.
+POSTGRES_ADMIN_URL = os.environ.get(
+    "UPTAKE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_database(request: pytest.FixtureRequest) -> str:
+    """Create a throwaway database on the test server; it is dropped when the session ends."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"uptake_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL is required for the test suite but is not reachable at "
+            f"{POSTGRES_ADMIN_URL}: {exc.orig}",
+            pytrace=False,
+        )
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    request.addfinalizer(drop)
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database of each kind, shared by the session's tests."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'uptake.db'}"
+    else:
+        url = _postgres_database(request)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on an empty, migrated database."""
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+    yield engine
+    engine.dispose()
+
+
+def make_settings(**overrides: Any) -> Settings:
+    """Settings for tests: never read from the developer's environment or .env file."""
+    values: dict[str, Any] = {"database_url": "sqlite://", **overrides}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """A fixed 'today' so window arithmetic is repeatable."""
+    return dt.date(2026, 11, 25)

@@ -1,0 +1,223 @@
+"""Validate the Slack app manifest (``manifest.json``) against Slack's published schema.
+
+The schema lives outside this repository, in ``shared/specs/app-manifest/``, a sibling of the
+repository folder (CI clones the repo next to ``shared/``). If that folder is missing the schema
+tests FAIL rather than skip, so a broken checkout can never look green.
+
+Schema quirks handled here:
+
+* ``manifest.schema.json`` (draft-07) dispatches on ``_metadata.major_version`` with ``oneOf`` and
+  ``$ref``s the per-version schemas by absolute ``raw.githubusercontent.com`` URLs. The per-version
+  files have no ``$id``, so a ``referencing.Registry`` maps each of those URLs to the local copy
+  (no network access, and no deprecated ``RefResolver``, which would warn under
+  ``filterwarnings = error``).
+* ``display_information.background_color`` is constrained with a non-standard ``regex`` keyword,
+  which JSON Schema ignores, so the colour format is checked explicitly below.
+* ``long_description`` has ``minLength: 175``; ``display_information.name`` has ``maxLength: 35``.
+
+Bot scopes, and why each is needed (``ALLOWED_BOT_SCOPES`` must change consciously with them):
+
+* ``commands``: the ``/myusage`` slash command (and later ``/teamusage``, ``/aitips``).
+* ``chat:write``: ephemeral ``/myusage`` answers, opted-in tip DMs and manager digests.
+* ``im:write``: open the DM conversation with a person before sending a tip or a digest.
+* ``users:read``: a person's timezone, so nudges and digests arrive at a sane local time.
+* ``users:read.email``: link vendor identities (GitHub, OpenAI, ...) to Slack users by
+  verified email.
+* ``files:write``: (future) upload the trend chart attached to weekly digests.
+* ``usergroups:read``: (future) map Slack user groups to teams for aggregates.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft7Validator, ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+MANIFEST_PATH = REPO_ROOT / "manifest.json"
+SHARED_DIR = REPO_ROOT.parent / "shared"
+SPEC_DIR = SHARED_DIR / "specs" / "app-manifest"
+TOP_SCHEMA_PATH = SPEC_DIR / "manifest.schema.json"
+EXAMPLE_PATH = SPEC_DIR / "example.manifest.v1.valid.json"
+
+# The one path our web server serves for Slack (events, commands and interactivity).
+SLACK_PATH = "/slack/events"
+
+ALLOWED_BOT_SCOPES = frozenset(
+    {
+        "commands",
+        "chat:write",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "files:write",
+        "usergroups:read",
+    }
+)
+
+Manifest = dict[str, Any]
+
+
+def _load_json(path: Path) -> Any:
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _iter_refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _iter_refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _iter_refs(item)
+
+
+@functools.cache
+def _build_validator() -> Draft7Validator:
+    # Called from inside the tests (not a fixture) so that a missing shared/ folder is reported
+    # as a test FAILURE rather than a setup ERROR. Failures are not cached, so every test fails.
+    if not SPEC_DIR.is_dir():
+        pytest.fail(
+            f"Slack manifest schema folder not found at {SPEC_DIR}. The repository must be "
+            f"checked out next to a 'shared/' folder (expected {SHARED_DIR})."
+        )
+    top = _load_json(TOP_SCHEMA_PATH)
+    assert top.get("$schema") == "http://json-schema.org/draft-07/schema#"
+    Draft7Validator.check_schema(top)
+
+    # Map every absolute $ref (e.g. https://raw.githubusercontent.com/.../manifest.schema.1.0.0.json)
+    # to the local file of the same name.
+    resources: list[tuple[str, Resource[Any]]] = []
+    for url in sorted({ref for ref in _iter_refs(top) if not ref.startswith("#")}):
+        local = SPEC_DIR / url.rsplit("/", 1)[-1]
+        assert local.is_file(), f"schema $ref {url} has no local copy at {local}"
+        contents = _load_json(local)
+        Draft7Validator.check_schema(contents)
+        resources.append((url, Resource.from_contents(contents, default_specification=DRAFT7)))
+    assert resources, "expected manifest.schema.json to $ref the per-version schemas"
+
+    registry: Registry[Any] = Registry().with_resources(resources)
+    return Draft7Validator(top, registry=registry)
+
+
+@pytest.fixture
+def manifest() -> Manifest:
+    return _load_json(MANIFEST_PATH)
+
+
+def test_manifest_matches_slack_schema(manifest: Manifest) -> None:
+    validator = _build_validator()
+    errors = sorted(validator.iter_errors(manifest), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors)
+    validator.validate(manifest)
+
+
+def test_slack_example_manifest_is_valid() -> None:
+    # Positive control: proves the $ref registry resolves the per-version schema.
+    _build_validator().validate(_load_json(EXAMPLE_PATH))
+
+
+def _drop_command(m: Manifest) -> None:
+    del m["features"]["slash_commands"][0]["command"]
+
+
+def _long_name(m: Manifest) -> None:
+    m["display_information"]["name"] = "U" * 36
+
+
+def _short_long_description(m: Manifest) -> None:
+    m["display_information"]["long_description"] = "Too short."
+
+
+def _unknown_top_level_key(m: Manifest) -> None:
+    m["not_a_manifest_key"] = True
+
+
+def _command_without_slash(m: Manifest) -> None:
+    m["features"]["slash_commands"][0]["command"] = "myusage"
+
+
+def _unknown_major_version(m: Manifest) -> None:
+    m["_metadata"]["major_version"] = 3
+
+
+def _leaf_errors(errors: Iterable[ValidationError]) -> Iterator[ValidationError]:
+    # manifest.schema.json wraps everything in oneOf, so the real causes sit in error.context.
+    for error in errors:
+        if error.context:
+            yield from _leaf_errors(error.context)
+        else:
+            yield error
+
+
+@pytest.mark.parametrize(
+    ("breaker", "path", "keyword"),
+    [
+        (_drop_command, ["features", "slash_commands", 0], "required"),
+        (_long_name, ["display_information", "name"], "maxLength"),
+        (_short_long_description, ["display_information", "long_description"], "minLength"),
+        (_unknown_top_level_key, [], "additionalProperties"),
+        (_command_without_slash, ["features", "slash_commands", 0, "command"], "pattern"),
+        (_unknown_major_version, ["_metadata", "major_version"], "const"),
+    ],
+)
+def test_schema_rejects_broken_manifest(
+    manifest: Manifest, breaker: Callable[[Manifest], None], path: list[Any], keyword: str
+) -> None:
+    validator = _build_validator()
+    broken = copy.deepcopy(manifest)
+    breaker(broken)
+    assert broken != manifest
+    with pytest.raises(ValidationError):
+        validator.validate(broken)
+    # ...and it fails for the intended reason, not an unrelated one.
+    causes = [
+        (list(e.absolute_path), e.validator) for e in _leaf_errors(validator.iter_errors(broken))
+    ]
+    assert (path, keyword) in causes, causes
+
+
+def test_background_color_is_hex(manifest: Manifest) -> None:
+    # The schema's "regex" keyword is non-standard and therefore not enforced; check it here.
+    color = manifest["display_information"]["background_color"]
+    assert re.fullmatch(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?", color), color
+
+
+def test_all_request_urls_use_slack_events_path(manifest: Manifest) -> None:
+    commands = manifest["features"]["slash_commands"]
+    assert commands, "expected at least one slash command"
+    urls = [c["url"] for c in commands]
+    urls.append(manifest["settings"]["event_subscriptions"]["request_url"])
+    urls.append(manifest["settings"]["interactivity"]["request_url"])
+    for url in urls:
+        assert url.startswith("https://"), url
+        assert url.endswith(SLACK_PATH), f"{url} must end with {SLACK_PATH}"
+
+
+def test_bot_scopes_are_allow_listed(manifest: Manifest) -> None:
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert len(scopes) == len(set(scopes)), "duplicate bot scopes"
+    unexpected = set(scopes) - ALLOWED_BOT_SCOPES
+    assert not unexpected, (
+        f"bot scopes {sorted(unexpected)} are not allow-listed; justify them in this file's "
+        "docstring and add them to ALLOWED_BOT_SCOPES"
+    )
+    assert set(manifest["oauth_config"]["scopes"]) == {"bot"}, "only bot scopes are expected"
+
+
+def test_slash_commands_are_the_expected_ones(manifest: Manifest) -> None:
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert set(commands) == {"/myusage"}
+    assert commands["/myusage"]["should_escape"] is False
