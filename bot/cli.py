@@ -17,6 +17,7 @@ from bot.app import create_app
 from bot.blocks.common import blocks_to_text
 from bot.demo import build_demo
 from bot.importer import ImportRejected, import_usage
+from bot.logs import configure_logging
 from bot.myusage import MyUsageRequest, myusage_answer, parse_myusage
 from bot.people import find_person
 from bot.services import Services
@@ -81,12 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"uptake: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(
-        max(logging.WARNING, logging.getLevelName(settings.log_level))
-    )
+    configure_logging(settings.log_level)
     handler = {
         "start": _start,
         "serve": _serve,
