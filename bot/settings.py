@@ -36,7 +36,34 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     web_threads: int = Field(default=8, ge=1, le=256)
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    # Vendor usage APIs: a source with no credentials is off.
+    github_token: SecretStr | None = None
+    github_org: str | None = None
+    github_enterprise: str | None = None
+    github_api_url: str = "https://api.github.com"
+    anthropic_admin_key: SecretStr | None = None
+    anthropic_api_url: str = "https://api.anthropic.com"
+    openai_admin_key: SecretStr | None = None
+    openai_admin_base_url: str = "https://api.openai.com/v1"
+    cursor_api_key: SecretStr | None = None
+    cursor_api_url: str = "https://api.cursor.com"
+    sync_interval_minutes: int = Field(default=60, ge=60, le=24 * 60)
+    sync_backfill_days: int = Field(default=28, ge=1, le=365)
+    vendor_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    vendor_retry_budget_seconds: float = Field(default=300.0, ge=0, le=3600)
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "github_token",
+        "github_org",
+        "github_enterprise",
+        "anthropic_admin_key",
+        "openai_admin_key",
+        "cursor_api_key",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -61,6 +88,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator(
+        "github_api_url", "anthropic_api_url", "openai_admin_base_url", "cursor_api_url"
+    )
+    @classmethod
+    def _vendor_url_shape(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
 
     @field_validator("database_url")
     @classmethod
@@ -95,6 +131,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return level
+
+    @model_validator(mode="after")
+    def _github_scope(self) -> Settings:
+        if self.github_token is not None and not (self.github_org or self.github_enterprise):
+            raise ValueError("GITHUB_TOKEN needs GITHUB_ORG or GITHUB_ENTERPRISE")
+        if self.github_org and self.github_enterprise:
+            raise ValueError("set GITHUB_ORG or GITHUB_ENTERPRISE, not both")
+        return self
 
     @model_validator(mode="after")
     def _tiers_ordered(self) -> Settings:

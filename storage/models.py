@@ -98,6 +98,8 @@ class Identity(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tool: str = Field(max_length=32)
     external_id: str = Field(max_length=320)
+    # The vendor's email for this account, when it reports one apart from the id (OpenAI).
+    email: str | None = Field(default=None, max_length=320, index=True)
     person_id: int | None = Field(
         default=None,
         sa_column=sa.Column(sa.ForeignKey("person.id", ondelete="SET NULL"), index=True),
@@ -247,3 +249,32 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+
+
+class Seat(SQLModel, table=True):
+    """A licence seat a vendor reports as assigned (GitHub Copilot today)."""
+
+    __tablename__ = "seat"
+
+    tool: str = Field(primary_key=True, max_length=32)
+    external_id: str = Field(primary_key=True, max_length=320)
+    assigned_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    last_activity_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    pending_cancellation_date: dt.date | None = None
+    plan: str | None = Field(default=None, max_length=32)
+    synced_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class VendorTeamMember(SQLModel, table=True):
+    """Membership of a vendor-sourced team (GitHub teams), held by identity until linked."""
+
+    __tablename__ = "vendor_team_member"
+
+    team_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("team.id", ondelete="CASCADE"), primary_key=True)
+    )
+    identity_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )

@@ -17,8 +17,10 @@ from storage.models import (
     LinkMethod,
     Membership,
     Person,
+    Seat,
     SyncState,
     Team,
+    VendorTeamMember,
     utcnow,
 )
 
@@ -140,15 +142,17 @@ def link_identity(
 
 
 def link_unlinked_identities_by_email(session: Session, person_id: int, email: str) -> int:
-    """Link every unlinked identity whose external id is `email` (a verified Slack email).
+    """Link every unlinked identity whose external id or vendor email is `email`.
 
-    Only email-keyed identities can match: GitHub logins and vendor user ids never hold an @.
+    `email` must be one Slack has verified. GitHub logins never hold an @, so only
+    email-keyed identities, or ones whose vendor reported this email, can match.
     """
+    email = email.lower()
     result = session.execute(
         sa.update(Identity)
         .where(
             col(Identity.person_id).is_(None),
-            sa.func.lower(Identity.external_id) == email.lower(),
+            sa.or_(sa.func.lower(Identity.external_id) == email, col(Identity.email) == email),
         )
         .values(person_id=person_id, link_method=LinkMethod.EMAIL.value, verified=True)
     )
@@ -318,3 +322,93 @@ def add_memberships(session: Session, memberships: Sequence[Mapping[str, Any]]) 
 def count_rows(session: Session, model: type[Any]) -> int:
     """How many rows a table holds."""
     return int(session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one())
+
+
+def replace_source_day(
+    session: Session, source: str, day: dt.date, rows: Sequence[Mapping[str, Any]]
+) -> int:
+    """Make `rows` the complete set of `source`'s rows for `day` (re-pulls never double)."""
+    session.execute(
+        sa.delete(DailyUsage).where(col(DailyUsage.source) == source, col(DailyUsage.day) == day)
+    )
+    return upsert_daily_usage(session, rows)
+
+
+def record_sync_error(session: Session, source: str, *, at: dt.datetime, error: str) -> None:
+    """Note a failed sync for a source (the message must hold no secrets)."""
+    state = session.get(SyncState, source) or SyncState(source=source)
+    state.last_error_at = at
+    state.last_error = error[:1000]
+    session.add(state)
+
+
+def sync_state(session: Session, source: str) -> SyncState | None:
+    """One source's sync state."""
+    return session.get(SyncState, source)
+
+
+def set_identity_emails(session: Session, emails: Mapping[int, str]) -> None:
+    """Record the email a vendor reports for each identity id."""
+    for identity_id, email in emails.items():
+        session.execute(
+            sa.update(Identity).where(col(Identity.id) == identity_id).values(email=email.lower())
+        )
+
+
+def link_identities_to_known_people(session: Session, identity_ids: Iterable[int]) -> int:
+    """Link unlinked identities to the person whose Slack email matches them, if any."""
+    ids = list(identity_ids)
+    linked = 0
+    for start in range(0, len(ids), _MAX_PARAMS // 2):
+        part = ids[start : start + _MAX_PARAMS // 2]
+        candidates = session.execute(
+            sa.select(col(Identity.id), col(Identity.external_id), col(Identity.email)).where(
+                col(Identity.id).in_(part), col(Identity.person_id).is_(None)
+            )
+        ).all()
+        emails = {
+            (email or external).lower()
+            for _, external, email in candidates
+            if "@" in (email or external)
+        }
+        people = people_by_emails(session, emails)
+        for identity_id, external, email in candidates:
+            key = (email or external).lower()
+            if key in people:
+                link_identity(session, identity_id, people[key], LinkMethod.EMAIL, verified=True)
+                linked += 1
+    return linked
+
+
+def replace_seats(session: Session, tool: str, seats: Sequence[Mapping[str, Any]]) -> None:
+    """Make `seats` the complete list of the tool's assigned seats."""
+    session.execute(sa.delete(Seat).where(col(Seat.tool) == tool))
+    if seats:
+        for chunk in _chunks(list(seats), len(seats[0]) + 2):
+            session.execute(sa.insert(Seat), [{"tool": tool, **seat} for seat in chunk])
+
+
+def replace_vendor_teams(
+    session: Session, source: str, teams: Mapping[str, str], members: Mapping[str, set[int]]
+) -> dict[str, int]:
+    """Upsert a vendor's teams (slug -> name) and make `members` their complete membership."""
+    if not teams:
+        return {}
+    ids = upsert_teams(
+        session,
+        [
+            {"slug": slug, "name": name, "parent_id": None, "source": source}
+            for slug, name in sorted(teams.items())
+        ],
+    )
+    session.execute(
+        sa.delete(VendorTeamMember).where(col(VendorTeamMember.team_id).in_(list(ids.values())))
+    )
+    rows = [
+        {"team_id": ids[slug], "identity_id": identity_id}
+        for slug, identity_ids in members.items()
+        for identity_id in sorted(identity_ids)
+    ]
+    for chunk in _chunks(rows, 2):
+        session.execute(sa.insert(VendorTeamMember), list(chunk))
+    return ids

@@ -1,0 +1,239 @@
+"""A small fake HTTP API server for vendor tests: routes, recorded requests, injected faults.
+
+Each vendor's fake (GitHub, Anthropic, OpenAI, Cursor) registers routes on a `FakeVendorAPI`
+and serves the vendor's own published payloads over real HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.slack_api import Hang, Malformed, RateLimited, ServerError, Slow
+
+
+@dataclass(frozen=True)
+class Truncated:
+    """Announce the full body length but send only half of it, then close the connection."""
+
+
+@dataclass(frozen=True)
+class Status:
+    """Answer with this status and body instead of the route's reply (e.g. 403 expired link)."""
+
+    status: int
+    body: Any = None
+
+
+VendorFault = RateLimited | ServerError | Slow | Malformed | Hang | Truncated | Status
+
+
+@dataclass
+class VendorRequest:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+    raw_body: bytes
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """The first value of a query parameter."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+
+@dataclass
+class Reply:
+    """What a route answers."""
+
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+Route = Callable[[VendorRequest], Reply]
+
+
+class FakeVendorAPI:
+    """A threaded HTTP server on 127.0.0.1 with routes and per-route fault queues."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Route]] = []
+        self._faults: dict[str, deque[VendorFault]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.requests: list[VendorRequest] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def route(self, method: str, path_pattern: str, handler: Route) -> None:
+        """Answer METHOD requests whose path fully matches `path_pattern` (a regex)."""
+        self._routes.append((method.upper(), re.compile(path_pattern), handler))
+
+    def fail_next(self, path_prefix: str, fault: VendorFault, times: int = 1) -> None:
+        """Make the next `times` requests whose path starts with `path_prefix` fail."""
+        with self._lock:
+            self._faults.setdefault(path_prefix, deque()).extend([fault] * times)
+
+    # -- inspection --------------------------------------------------------------------------
+
+    def calls(self, path_prefix: str = "") -> list[VendorRequest]:
+        """Recorded requests whose path starts with `path_prefix`."""
+        with self._lock:
+            return [r for r in self.requests if r.path.startswith(path_prefix)]
+
+    @property
+    def url(self) -> str:
+        """Base URL, no trailing slash."""
+        assert self._server is not None, "not started"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Serve on a free port in a daemon thread."""
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            do_POST = do_GET
+            do_PUT = do_GET
+            do_DELETE = do_GET
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release hung requests."""
+        self._stop.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode(errors="replace")
+        request = VendorRequest(
+            method=handler.command,
+            path=split.path,
+            query=parse_qs(split.query),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=body,
+            raw_body=raw,
+        )
+        with self._lock:
+            self.requests.append(request)
+            fault = None
+            for prefix, queue in self._faults.items():
+                if request.path.startswith(prefix) and queue:
+                    fault = queue.popleft()
+                    break
+        if fault is not None and self._apply(handler, fault):
+            return
+        for method, pattern, route in self._routes:
+            if method == request.method and pattern.fullmatch(request.path):
+                self._send(handler, route(request))
+                return
+        self._send(handler, Reply({"message": "Not Found"}, status=404))
+
+    def _apply(self, handler: BaseHTTPRequestHandler, fault: VendorFault) -> bool:
+        """Carry out a fault; True when the request has been answered."""
+        if isinstance(fault, RateLimited):
+            self._send(
+                handler,
+                Reply(
+                    {"error": "Too Many Requests", "message": "Rate limit exceeded."},
+                    status=429,
+                    headers={"Retry-After": str(fault.retry_after)},
+                ),
+            )
+        elif isinstance(fault, ServerError):
+            self._send(handler, Reply("<html>server error</html>", fault.status, {}, "text/html"))
+        elif isinstance(fault, Status):
+            self._send(handler, Reply(fault.body, status=fault.status))
+        elif isinstance(fault, Malformed):
+            self._send(handler, Reply('{"data": [{"broken', content_type="application/json"))
+        elif isinstance(fault, Truncated):
+            data = b'{"data": [' + b"1," * 200 + b"1]}"
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            handler.wfile.write(data[: len(data) // 2])
+            handler.wfile.flush()
+            handler.close_connection = True
+        elif isinstance(fault, Slow):
+            time.sleep(fault.seconds)
+            return False
+        elif isinstance(fault, Hang):
+            self._stop.wait(30)
+            handler.close_connection = True
+        return True
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if reply.body is None:
+            data = b""
+        elif isinstance(reply.body, bytes):
+            data = reply.body
+        elif isinstance(reply.body, str):
+            data = reply.body.encode()
+        else:
+            data = json.dumps(reply.body).encode()
+        handler.send_response(reply.status)
+        if reply.status != 204:
+            handler.send_header("Content-Type", reply.content_type)
+            handler.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        if reply.status != 204 and data:
+            handler.wfile.write(data)
