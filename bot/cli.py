@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from collections.abc import Iterator, Sequence
@@ -15,15 +16,20 @@ from waitress import serve
 
 from bot.app import create_app
 from bot.blocks.common import blocks_to_text
+from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
 from bot.demo import build_demo
 from bot.importer import ImportRejected, import_usage
+from bot.linking import MappingRejected, import_identity_map
 from bot.logs import configure_logging
-from bot.myusage import MyUsageRequest, myusage_answer, parse_myusage
+from bot.myusage import MyUsageRequest, parse_myusage, summary_answer
 from bot.people import find_person
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
+from bot.sync import sync_all
 from bot.web import UptakeWSGI
+from storage import queries
 from storage.engine import make_engine
+from storage.engine import session as open_session
 from storage.migrate import current_revision, upgrade
 from storage.models import utcnow
 
@@ -59,12 +65,25 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=120, help="days of history (default 120)")
     demo.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
 
+    sync = commands.add_parser(
+        "sync", help="pull usage from the vendor APIs (incremental, or a backfill with --since)"
+    )
+    sync.add_argument("--source", choices=SOURCE_NAMES, help="only this source")
+    sync.add_argument("--since", type=_date, help="first day to pull, YYYY-MM-DD")
+    sync.add_argument("--until", type=_date, help="last day to pull, YYYY-MM-DD")
+    commands.add_parser("sources", help="which usage sources are on, and their sync state")
+
     imports = commands.add_parser("import", help="import data from a file")
     import_commands = imports.add_subparsers(dest="import_kind", required=True, metavar="KIND")
     usage = import_commands.add_parser(
         "usage", help="daily usage from CSV or NDJSON (schema: see README)"
     )
     usage.add_argument("file", type=Path, help="a .csv, .ndjson or .jsonl file")
+    mapping = import_commands.add_parser(
+        "identities",
+        help="admin mapping of tool accounts to people, CSV: tool,external_id,slack_user_id|email",
+    )
+    mapping.add_argument("file", type=Path, help="a .csv file")
 
     myusage = commands.add_parser("myusage", help="print what /myusage shows a person")
     who = myusage.add_mutually_exclusive_group(required=True)
@@ -91,9 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "db": _db,
         "demo": _demo,
         "import": _import,
+        "sync": _sync,
+        "sources": _sources,
         "myusage": _myusage,
     }[args.command]
-    return handler(settings, args)
+    return int(handler(settings, args))
 
 
 @contextmanager
@@ -184,7 +205,77 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-11-01") from None
+
+
+def _sync(settings: Settings, args: argparse.Namespace) -> int:
+    if args.since and args.until and args.since > args.until:
+        print("uptake sync: --since is after --until", file=sys.stderr)
+        return 2
+    collectors = build_collectors(settings, only=args.source)
+    if not collectors:
+        wanted = args.source or "every source"
+        print(f"uptake sync: {wanted} is off; `uptake sources` says what to set", file=sys.stderr)
+        return 2
+    with _engine(settings, migrate=True) as engine:
+        outcomes = sync_all(
+            engine,
+            collectors,
+            now=utcnow(),
+            backfill_days=settings.sync_backfill_days,
+            since=args.since,
+            until=args.until,
+            progress=_progress_bar,
+        )
+    failed = False
+    for outcome in outcomes:
+        line = (
+            f"{outcome.source}: {outcome.days_written} day(s), {outcome.rows_written} row(s); "
+            f"complete to {outcome.last_complete_day or 'nothing yet'}"
+        )
+        if outcome.waiting_for:
+            line += f"; {outcome.waiting_for} not published yet"
+        if outcome.error:
+            line += f"; FAILED: {outcome.error}"
+            failed = True
+        print(line)
+    return 1 if failed else 0
+
+
+def _progress_bar(source: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    bar = "#" * filled + "." * (width - filled)
+    print(f"\r{source:<12} [{bar}] {done}/{total} days", end=end, file=sys.stderr, flush=True)
+
+
+def _sources(settings: Settings, _args: argparse.Namespace) -> int:
+    with _engine(settings, migrate=True) as engine, open_session(engine) as session:
+        states = {state.source: state for state in queries.sync_states(session)}
+    for source in SOURCES:
+        state = states.get(source.name)
+        if not source.enabled(settings):
+            print(f"{source.name:<12} off   (set {source.needs})")
+            continue
+        last = (
+            state.last_success_at.isoformat(timespec="minutes")
+            if state and state.last_success_at
+            else "never"
+        )
+        complete = state.last_complete_day if state and state.last_complete_day else "-"
+        error = f"  last error: {state.last_error}" if state and state.last_error else ""
+        print(f"{source.name:<12} on    last sync {last}, complete to {complete}{error}")
+    return 0
+
+
 def _import(settings: Settings, args: argparse.Namespace) -> int:
+    if args.import_kind == "identities":
+        return _import_identities(settings, args)
 
     try:
         with _engine(settings, migrate=True) as engine:
@@ -204,10 +295,26 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_identities(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        with _engine(settings, migrate=True) as engine:
+            count = import_identity_map(engine, args.file, admin="cli")
+    except MappingRejected as exc:
+        for line, problem in exc.problems:
+            print(f"{args.file}:{line}: {problem}", file=sys.stderr)
+        print(f"uptake import: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"uptake import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(f"Mapped {count} account(s).")
+    return 0
+
+
 def _myusage(settings: Settings, args: argparse.Namespace) -> int:
 
     request = parse_myusage(args.window)
-    if request.wants_help:
+    if request.kind != "summary":
         print("uptake myusage: --window must be 7d, 28d or 90d", file=sys.stderr)
         return 2
     with _engine(settings, migrate=True) as engine:
@@ -227,7 +334,7 @@ def _render_myusage(
     person = find_person(services.engine, slack_user_id=slack_user_id, email=email)
     if person is None:
         return None
-    blocks, _ = myusage_answer(services, person, request)
+    blocks, _ = summary_answer(services, person, request.window_days)
     return blocks_to_text(blocks)
 
 

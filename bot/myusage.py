@@ -3,39 +3,75 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from slack_sdk import WebClient
+
 from bot.adoption import WINDOWS, summarize_usage
 from bot.blocks.common import Block
-from bot.blocks.myusage import fallback_text, help_blocks, myusage_blocks, no_identity_blocks
-from bot.people import PersonRef
+from bot.blocks.links import (
+    claim_conflict_blocks,
+    claim_result_blocks,
+    claim_review_blocks,
+    links_blocks,
+    unlink_blocks,
+)
+from bot.blocks.myusage import fallback_text, help_blocks, myusage_blocks
+from bot.linking import (
+    CLAIMABLE_TOOLS,
+    ClaimStatus,
+    claim_github_login,
+    links_of,
+    tool_from_word,
+    unlink,
+)
+from bot.outbox import deliver_due, enqueue
+from bot.people import PersonRef, ensure_person
 from bot.services import Services
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = 28
 
 
 @dataclass(frozen=True, slots=True)
 class MyUsageRequest:
-    """What the caller asked for: their summary over a window, or help."""
+    """What the caller asked for."""
 
+    kind: str = "summary"  # summary | help | links | link | unlink
     window_days: int = DEFAULT_WINDOW
-    wants_help: bool = False
+    tool: str = ""
+    login: str = ""
     not_understood: str = ""
+
+    @property
+    def wants_help(self) -> bool:
+        """True when the answer is the help text."""
+        return self.kind == "help"
 
 
 def parse_myusage(text: str) -> MyUsageRequest:
-    """Read `/myusage` arguments: nothing, `7d|28d|90d`, or `help`; anything else asks for help."""
-    words = text.strip().lower().split()
+    """Read `/myusage` arguments; anything not understood asks for help."""
+    raw = text.strip()
+    words = raw.split()
+    lowered = [word.lower() for word in words]
     if not words:
         return MyUsageRequest()
-    if words == ["help"]:
-        return MyUsageRequest(wants_help=True)
-    if len(words) == 1 and words[0].endswith("d") and words[0][:-1].isdigit():
-        days = int(words[0][:-1])
+    if lowered == ["help"]:
+        return MyUsageRequest(kind="help")
+    if lowered == ["links"]:
+        return MyUsageRequest(kind="links")
+    if len(words) == 1 and lowered[0].endswith("d") and lowered[0][:-1].isdigit():
+        days = int(lowered[0][:-1])
         if days in WINDOWS:
             return MyUsageRequest(window_days=days)
-    return MyUsageRequest(wants_help=True, not_understood=text.strip()[:100])
+    if len(words) == 3 and lowered[0] == "link" and lowered[1] in CLAIMABLE_TOOLS:
+        return MyUsageRequest(kind="link", tool=CLAIMABLE_TOOLS[lowered[1]], login=words[2])
+    if len(words) == 2 and lowered[0] == "unlink" and tool_from_word(lowered[1]):
+        return MyUsageRequest(kind="unlink", tool=tool_from_word(lowered[1]) or "")
+    return MyUsageRequest(kind="help", not_understood=raw[:100])
 
 
 def local_today(tz_name: str, now: dt.datetime) -> dt.date:
@@ -47,29 +83,87 @@ def local_today(tz_name: str, now: dt.datetime) -> dt.date:
     return now.astimezone(zone).date()
 
 
-def myusage_answer(
-    services: Services, person: PersonRef | None, request: MyUsageRequest
+def help_answer(services: Services, request: MyUsageRequest) -> tuple[list[Block], str]:
+    """The help text, led by what was not understood."""
+    note = (
+        f"Sorry, I didn't understand `{request.not_understood}`." if request.not_understood else ""
+    )
+    blocks = help_blocks(services.thresholds, services.settings.min_group_size, note=note)
+    return blocks, "How to use /myusage"
+
+
+def summary_answer(
+    services: Services, person: PersonRef, window_days: int
 ) -> tuple[list[Block], str]:
-    """Blocks and fallback text answering `/myusage` for `person` (None: not known yet)."""
-    settings = services.settings
-    if request.wants_help:
-        note = (
-            f"Sorry, I didn't understand `{request.not_understood}`."
-            if request.not_understood
-            else ""
-        )
-        return (
-            help_blocks(services.thresholds, settings.min_group_size, note=note),
-            "How to use /myusage",
-        )
+    """The person's own figures over the window."""
     now = services.clock()
-    if person is None:
-        return no_identity_blocks(0), "Your AI tool usage: no linked accounts yet."
     summary = summarize_usage(
         services.engine,
         person.id,
-        window_days=request.window_days,
+        window_days=window_days,
         today=local_today(person.tz, now),
         thresholds=services.thresholds,
     )
     return myusage_blocks(summary, now=now), fallback_text(summary)
+
+
+def answer_myusage(
+    services: Services,
+    client: WebClient,
+    user_id: str,
+    team_id: str | None,
+    request: MyUsageRequest,
+) -> tuple[list[Block], str]:
+    """Everything `/myusage` can be asked, answered for the caller only."""
+    if request.wants_help:
+        return help_answer(services, request)
+    person = ensure_person(services.engine, client, user_id, team_id)
+    if request.kind == "links":
+        return links_blocks(links_of(services.engine, person.id)), "Your linked accounts"
+    if request.kind == "unlink":
+        removed = unlink(services.engine, person.id, request.tool, user_id)
+        return unlink_blocks(request.tool, removed), "Unlinked"
+    if request.kind == "link":
+        outcome = claim_github_login(services.engine, person.id, user_id, request.login)
+        if outcome.status is ClaimStatus.PENDING and outcome.identity_id is not None:
+            _tell_admins(
+                services,
+                client,
+                f"claim:{outcome.identity_id}:{person.id}",
+                claim_review_blocks(user_id, outcome.login, outcome.identity_id),
+                f"<@{user_id}> claims GitHub login {outcome.login}",
+            )
+        elif outcome.status is ClaimStatus.CONFLICT:
+            _tell_admins(
+                services,
+                client,
+                f"claim-conflict:{outcome.login}:{person.id}",
+                claim_conflict_blocks(user_id, outcome.login),
+                f"GitHub login {outcome.login} was claimed twice",
+            )
+        return claim_result_blocks(outcome), "Your GitHub login claim"
+    return summary_answer(services, person, request.window_days)
+
+
+def _tell_admins(
+    services: Services, client: WebClient, key: str, blocks: list[Block], text: str
+) -> None:
+    """DM every admin through the outbox, then send straight away (the clock retries)."""
+    admins = services.settings.admin_user_ids
+    if not admins:
+        logger.warning("no ADMIN_USER_IDS configured: a claim waits with nobody to review it")
+        return
+    keys = []
+    for admin in admins:
+        admin_key = f"{key}:{admin}"
+        enqueue(
+            services.engine,
+            key=admin_key,
+            kind="admin",
+            channel=admin,
+            text=text,
+            blocks=blocks,
+            now=services.clock(),
+        )
+        keys.append(admin_key)
+    deliver_due(services.engine, client, now=services.clock(), keys=keys)

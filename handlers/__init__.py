@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, home
+from handlers import actions, commands, home
 
 
 def register_all(app: App, services: Services) -> None:
     """Register every listener group on `app`."""
     commands.register(app, services)
     home.register(app, services)
+    actions.register(app, services)

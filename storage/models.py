@@ -46,6 +46,7 @@ class LinkMethod(enum.StrEnum):
     ADMIN = "admin"  # an admin mapping (CSV or admin command)
     CLAIM = "claim"  # self-claimed; shows nothing until verified
     IMPORT = "import"  # a usage file that named the Slack user id
+    REFUSED = "refused"  # unlinked by its owner: never linked automatically again
 
 
 class TeamRole(enum.StrEnum):
@@ -246,6 +247,7 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     claimed_until: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     sent_ts: str | None = Field(default=None, max_length=32)
+    claim_token: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=1000)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
     sent_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))

@@ -12,10 +12,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from storage.models import (
+    AuditEntry,
     DailyUsage,
     Identity,
     LinkMethod,
     Membership,
+    OutboxMessage,
+    OutboxState,
     Person,
     Seat,
     SyncState,
@@ -152,6 +155,7 @@ def link_unlinked_identities_by_email(session: Session, person_id: int, email: s
         sa.update(Identity)
         .where(
             col(Identity.person_id).is_(None),
+            col(Identity.link_method).is_distinct_from(LinkMethod.REFUSED.value),
             sa.or_(sa.func.lower(Identity.external_id) == email, col(Identity.email) == email),
         )
         .values(person_id=person_id, link_method=LinkMethod.EMAIL.value, verified=True)
@@ -363,7 +367,9 @@ def link_identities_to_known_people(session: Session, identity_ids: Iterable[int
         part = ids[start : start + _MAX_PARAMS // 2]
         candidates = session.execute(
             sa.select(col(Identity.id), col(Identity.external_id), col(Identity.email)).where(
-                col(Identity.id).in_(part), col(Identity.person_id).is_(None)
+                col(Identity.id).in_(part),
+                col(Identity.person_id).is_(None),
+                col(Identity.link_method).is_distinct_from(LinkMethod.REFUSED.value),
             )
         ).all()
         emails = {
@@ -412,3 +418,209 @@ def replace_vendor_teams(
     for chunk in _chunks(rows, 2):
         session.execute(sa.insert(VendorTeamMember), list(chunk))
     return ids
+
+
+# -- audit log -------------------------------------------------------------------------------
+
+
+def audit(
+    session: Session,
+    action: str,
+    *,
+    actor: str | None,
+    subject_person_id: int | None = None,
+    detail: Mapping[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    """Write an audit entry (the subject can read every entry about them)."""
+    session.add(
+        AuditEntry(
+            at=at or utcnow(),
+            actor_slack_user_id=actor,
+            action=action,
+            subject_person_id=subject_person_id,
+            detail=dict(detail or {}),
+        )
+    )
+
+
+def audit_entries(
+    session: Session, *, action: str | None = None, limit: int = 50
+) -> list[AuditEntry]:
+    """Newest audit entries, optionally of one action."""
+    statement = select(AuditEntry).order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
+    if action:
+        statement = statement.where(AuditEntry.action == action)
+    return list(session.exec(statement.limit(limit)))
+
+
+# -- identities ------------------------------------------------------------------------------
+
+
+def identity(session: Session, identity_id: int) -> Identity | None:
+    """One identity by id."""
+    return session.get(Identity, identity_id)
+
+
+def identity_by_key(session: Session, tool: str, external_id: str) -> Identity | None:
+    """One identity by tool and external id."""
+    return session.exec(
+        select(Identity).where(Identity.tool == tool, Identity.external_id == external_id)
+    ).first()
+
+
+def pending_claims(session: Session, limit: int = 50) -> list[tuple[Identity, Person]]:
+    """Identities claimed by someone and not verified yet, oldest first."""
+    rows = session.exec(
+        select(Identity, Person)
+        .join(Person, col(Person.id) == col(Identity.person_id))
+        .where(col(Identity.verified).is_(False), Identity.link_method == LinkMethod.CLAIM.value)
+        .order_by(col(Identity.created_at), col(Identity.id))
+        .limit(limit)
+    )
+    return [(identity_row, person) for identity_row, person in rows]
+
+
+def person(session: Session, person_id: int) -> Person | None:
+    """One person by id."""
+    return session.get(Person, person_id)
+
+
+def people_by_slack_ids(session: Session, slack_user_ids: Iterable[str]) -> dict[str, int]:
+    """Map Slack user ids to person ids for the people Uptake knows."""
+    ids = sorted(set(slack_user_ids))
+    if not ids:
+        return {}
+    return {
+        slack_id: person_id
+        for person_id, slack_id in session.execute(
+            sa.select(col(Person.id), col(Person.slack_user_id)).where(
+                col(Person.slack_user_id).in_(ids)
+            )
+        )
+    }
+
+
+# -- outbox ----------------------------------------------------------------------------------
+
+
+def enqueue_message(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    channel: str,
+    payload: Mapping[str, Any],
+    person_id: int | None = None,
+    not_before: dt.datetime | None = None,
+) -> bool:
+    """Add a message unless one with the same idempotency key exists; True when added."""
+    insert = _insert_for(session)
+    now = utcnow()
+    result = session.execute(
+        insert(OutboxMessage)
+        .values(
+            idempotency_key=key,
+            kind=kind,
+            person_id=person_id,
+            channel=channel,
+            payload=dict(payload),
+            state=OutboxState.PENDING.value,
+            attempts=0,
+            next_attempt_at=not_before or now,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(OutboxMessage.id))
+    )
+    # rowcount is not reliable for INSERT … ON CONFLICT across drivers; RETURNING is.
+    return result.first() is not None
+
+
+def claim_due_messages(
+    session: Session,
+    *,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    token: str,
+    limit: int,
+    keys: Sequence[str] | None = None,
+) -> list[OutboxMessage]:
+    """Atomically take up to `limit` due messages for this sender (identified by `token`).
+
+    Due means pending and past `next_attempt_at`, or left `sending` by a sender whose lease
+    ran out (it crashed mid-send). On PostgreSQL, rows another sender holds are skipped
+    (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, which gives the same guarantee.
+    """
+    due = sa.or_(
+        sa.and_(
+            col(OutboxMessage.state) == OutboxState.PENDING.value,
+            col(OutboxMessage.next_attempt_at) <= now,
+        ),
+        sa.and_(
+            col(OutboxMessage.state) == OutboxState.SENDING.value,
+            col(OutboxMessage.claimed_until) < now,
+        ),
+    )
+    candidates = sa.select(col(OutboxMessage.id)).where(due)
+    if keys is not None:
+        candidates = candidates.where(col(OutboxMessage.idempotency_key).in_(list(keys)))
+    candidates = candidates.order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+    candidates = candidates.limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(candidates.scalar_subquery()), due)
+        .values(
+            state=OutboxState.SENDING.value,
+            claimed_until=now + lease,
+            claim_token=token,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.claim_token == token,
+                OutboxMessage.state == OutboxState.SENDING.value,
+            )
+            .order_by(col(OutboxMessage.id))
+        )
+    )
+
+
+def finish_message(
+    session: Session,
+    message_id: int,
+    token: str,
+    *,
+    state: OutboxState,
+    at: dt.datetime,
+    sent_ts: str | None = None,
+    error: str | None = None,
+    retry_at: dt.datetime | None = None,
+) -> None:
+    """Record a message's outcome, if this sender still holds it."""
+    values: dict[str, Any] = {"state": state.value, "claimed_until": None, "last_error": error}
+    if state is OutboxState.SENT:
+        values.update(sent_ts=sent_ts, sent_at=at)
+    if retry_at is not None:
+        values["next_attempt_at"] = retry_at
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claim_token) == token)
+        .values(**values)
+    )
+    session.commit()
+
+
+def outbox_messages(session: Session, *, kind: str | None = None) -> list[OutboxMessage]:
+    """Every outbox message (optionally of one kind), oldest first."""
+    statement = select(OutboxMessage).order_by(col(OutboxMessage.id))
+    if kind:
+        statement = statement.where(OutboxMessage.kind == kind)
+    return list(session.exec(statement))

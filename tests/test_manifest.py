@@ -20,6 +20,8 @@ Bot scopes, and why each is needed (``ALLOWED_BOT_SCOPES`` must change conscious
 * ``commands``: the ``/myusage`` slash command (and later ``/teamusage``, ``/aitips``).
 * ``chat:write``: ephemeral ``/myusage`` answers, opted-in tip DMs and manager digests.
 * ``im:write``: open the DM conversation with a person before sending a tip or a digest.
+* ``im:history``: before re-sending a DM whose first attempt had an unknown outcome, the
+  outbox looks for its idempotency key in the conversation's recent messages.
 * ``users:read``: a person's timezone, so nudges and digests arrive at a sane local time.
 * ``users:read.email``: link vendor identities (GitHub, OpenAI, ...) to Slack users by
   verified email.
@@ -57,6 +59,7 @@ ALLOWED_BOT_SCOPES = frozenset(
         "commands",
         "chat:write",
         "im:write",
+        "im:history",
         "users:read",
         "users:read.email",
         "files:write",
@@ -217,7 +220,12 @@ def test_bot_scopes_are_allow_listed(manifest: Manifest) -> None:
     assert set(manifest["oauth_config"]["scopes"]) == {"bot"}, "only bot scopes are expected"
 
 
-def test_slash_commands_are_the_expected_ones(manifest: Manifest) -> None:
+def test_slash_commands_are_the_ones_the_app_registers(manifest: Manifest) -> None:
+    from handlers.commands.admin import ADMIN_COMMAND
+    from handlers.commands.myusage import MYUSAGE_COMMAND
+
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    assert set(commands) == {"/myusage"}
-    assert commands["/myusage"]["should_escape"] is False
+    assert set(commands) == {MYUSAGE_COMMAND, ADMIN_COMMAND}
+    assert commands[MYUSAGE_COMMAND]["should_escape"] is False
+    # mentions must arrive as <@U…> so the admin command can resolve them
+    assert commands[ADMIN_COMMAND]["should_escape"] is True

@@ -17,6 +17,9 @@ MYUSAGE_HELP = """\
 
 • `/myusage` — the last 28 days
 • `/myusage 7d`, `/myusage 28d`, `/myusage 90d` — another window
+• `/myusage links` — the tool accounts linked to you
+• `/myusage link github LOGIN` — claim your GitHub login (an admin verifies it first)
+• `/myusage unlink TOOL` — remove a link (`copilot`, `claude_code`, `cursor`, `openai`)
 • `/myusage help` — this help
 
 *What the figures mean*

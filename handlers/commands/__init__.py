@@ -5,9 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers.commands import myusage
+from handlers.commands import admin, myusage
 
 
 def register(app: App, services: Services) -> None:
     """Register every slash command."""
     myusage.register(app, services)
+    admin.register(app, services)

@@ -7,8 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.myusage import myusage_answer, parse_myusage
-from bot.people import ensure_person
+from bot.myusage import answer_myusage, parse_myusage
 from bot.services import Services
 
 MYUSAGE_COMMAND = "/myusage"
@@ -19,14 +18,11 @@ def register(app: App, services: Services) -> None:
 
     @app.command(MYUSAGE_COMMAND)
     def myusage(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        """Your own AI coding tool usage: `/myusage [7d|28d|90d|help]`. Only you see it."""
+        """Your own AI coding tool usage: `/myusage [7d|28d|90d|links|help]`. Only you see it."""
         # Ack before touching the database so Slack's 3-second limit holds when it is slow.
         ack()
         request = parse_myusage(command.get("text", ""))
-        person = None
-        if not request.wants_help:
-            person = ensure_person(
-                services.engine, client, command["user_id"], command.get("team_id")
-            )
-        blocks, text = myusage_answer(services, person, request)
+        blocks, text = answer_myusage(
+            services, client, command["user_id"], command.get("team_id"), request
+        )
         respond(blocks=blocks, text=text, response_type="ephemeral", replace_original=False)

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.myusage import MyUsageRequest, myusage_answer
+from bot.myusage import DEFAULT_WINDOW, summary_answer
 from bot.people import ensure_person
 from bot.services import Services
 
@@ -22,5 +22,5 @@ def register(app: App, services: Services) -> None:
             return
         user_id = event["user"]
         person = ensure_person(services.engine, client, user_id, context.get("team_id"))
-        blocks, _ = myusage_answer(services, person, MyUsageRequest())
+        blocks, _ = summary_answer(services, person, DEFAULT_WINDOW)
         client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -62,17 +63,51 @@ class RunningApp:
         headers = {**sign_slack_request(secret, body, timestamp), "Content-Type": content_type}
         return self.http.post(f"{self.base_url}/slack/events", content=body, headers=headers)
 
-    def command(self, text: str = "", *, user_id: str = "U0ALICE", **kwargs: Any) -> str:
-        """Send `/myusage TEXT` and return the response_url path Slack would be answered on."""
+    def command(
+        self,
+        text: str = "",
+        *,
+        user_id: str = "U0ALICE",
+        command: str = "/myusage",
+        **kwargs: Any,
+    ) -> str:
+        """Send a slash command and return the response_url path Slack would be answered on."""
         name = uuid.uuid4().hex
         fields = slash_command_fields(
-            command="/myusage",
+            command=command,
             text=text,
             user_id=user_id,
             team_id="T0TEST",
             response_url=self.fake.response_url(name),
         )
         response = self.post_signed(urlencode(fields).encode(), **kwargs)
+        assert response.status_code == 200, response.text
+        return f"/response/{name}"
+
+    def click(self, action_id: str, value: str, *, user_id: str) -> str:
+        """Click a button (a real block_actions payload); return the response_url path."""
+        name = uuid.uuid4().hex
+        payload = json.loads((PAYLOADS / "block_actions.bolt-python-test.json").read_text())
+        payload["user"] = {
+            "id": user_id,
+            "username": "someone",
+            "name": "someone",
+            "team_id": "T0TEST",
+        }
+        payload["team"] = {"id": "T0TEST", "domain": "uptake-test"}
+        payload["response_url"] = self.fake.response_url(name)
+        payload["actions"] = [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Button"},
+                "action_ts": "1700000000.1",
+            }
+        ]
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        response = self.post_signed(body)
         assert response.status_code == 200, response.text
         return f"/response/{name}"
 

@@ -1,0 +1,4 @@
+"""Action, block and callback ids: defined once, shared by builders and handlers."""
+
+APPROVE_CLAIM = "uptake.claim.approve"
+DENY_CLAIM = "uptake.claim.deny"

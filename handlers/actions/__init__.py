@@ -1,0 +1,13 @@
+"""Button and menu listeners."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers.actions import claims
+
+
+def register(app: App, services: Services) -> None:
+    """Register every action listener."""
+    claims.register(app, services)
