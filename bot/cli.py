@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy.engine import Engine
 from waitress import serve
 
-from bot.app import create_app
+from bot.app import create_app, make_client
 from bot.blocks.common import blocks_to_text
+from bot.clock import build_scheduler, job_specs, run_job
 from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
 from bot.demo import build_demo
 from bot.importer import ImportRejected, import_usage
@@ -51,7 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("serve", help="answer Slack over HTTP on $PORT (production WSGI server)")
     commands.add_parser("socket", help="answer Slack over Socket Mode (needs SLACK_APP_TOKEN)")
-    commands.add_parser("clock", help="run the scheduler process")
+    commands.add_parser("clock", help="run the scheduler process (all scheduled jobs)")
+    commands.add_parser("jobs", help="list the scheduled jobs and their next run times")
+    run_job_parser = commands.add_parser("run-job", help="run one scheduled job now")
+    run_job_parser.add_argument("name", help="a job name from `uptake jobs`")
+    run_job_parser.add_argument(
+        "--now", type=_timestamp, help="pretend it is this UTC time, e.g. 2026-11-30T09:00"
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="DB_COMMAND")
@@ -107,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": _serve,
         "socket": _socket,
         "clock": _clock,
+        "jobs": _jobs,
+        "run-job": _run_job,
         "db": _db,
         "demo": _demo,
         "import": _import,
@@ -170,7 +181,45 @@ def _socket(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _clock(settings: Settings, _args: argparse.Namespace) -> int:
-    logger.info("clock: no scheduled jobs are defined yet; exiting")
+    client = make_client(settings) if settings.slack_bot_token else None
+    with _engine(settings, migrate=True) as engine:
+        scheduler = build_scheduler(job_specs(settings, engine, client))
+        for job in scheduler.get_jobs():
+            logger.info("clock: %s — %s", job.id, job.name)
+        # Platforms stop processes with SIGTERM: finish the running job, then exit cleanly.
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=True))
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            logger.info("clock: stopping")
+    return 0
+
+
+def _jobs(settings: Settings, _args: argparse.Namespace) -> int:
+    client = make_client(settings) if settings.slack_bot_token else None
+    with _engine(settings) as engine:
+        scheduler = build_scheduler(
+            job_specs(settings, engine, client), BackgroundScheduler(timezone="UTC")
+        )
+        now = utcnow()
+        for job in scheduler.get_jobs():
+            next_run = job.trigger.get_next_fire_time(None, now)
+            when = next_run.isoformat(timespec="minutes") if next_run else "never"
+            print(f"{job.id:<20} next {when}  {job.name}")
+    return 0
+
+
+def _run_job(settings: Settings, args: argparse.Namespace) -> int:
+    client = make_client(settings) if settings.slack_bot_token else None
+    with _engine(settings, migrate=True) as engine:
+        specs = job_specs(settings, engine, client)
+        try:
+            result = run_job(specs, args.name, args.now)
+        except KeyError:
+            names = ", ".join(spec.name for spec in specs)
+            print(f"uptake run-job: no job {args.name!r}; jobs: {names}", file=sys.stderr)
+            return 2
+    print(f"{args.name}: {result}")
     return 0
 
 
@@ -203,6 +252,14 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
             print(_render_myusage(services, slack_user_id, None, MyUsageRequest()))
     print("\nTry: uptake myusage --user UDEMO0001 --window 90d")
     return 0
+
+
+def _timestamp(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a time like 2026-11-30T09:00") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _date(value: str) -> dt.date:

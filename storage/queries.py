@@ -77,23 +77,25 @@ def _chunks(rows: Sequence[Mapping[str, Any]], width: int) -> Iterable[Sequence[
 
 
 def upsert_daily_usage(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert or replace daily usage rows keyed on (identity_id, day), in bulk statements."""
+    """Insert or replace daily usage rows keyed on (identity_id, day), in bulk statements.
+
+    One statement executed with many parameter sets: SQLAlchemy batches it into multi-row
+    INSERT … ON CONFLICT statements ("insertmanyvalues") and compiles it once.
+    """
     if not rows:
         return 0
     insert = _insert_for(session)
     now = utcnow()
     prepared = [{**row, "updated_at": now} for row in rows]
-    width = len(prepared[0])
-    for chunk in _chunks(prepared, width):
-        statement = insert(DailyUsage).values(list(chunk))
-        statement = statement.on_conflict_do_update(
-            index_elements=["identity_id", "day"],
-            set_={
-                name: statement.excluded[name]
-                for name in (*USAGE_METRICS, "tool", "source", "updated_at")
-            },
-        )
-        session.execute(statement)
+    statement = insert(DailyUsage)
+    statement = statement.on_conflict_do_update(
+        index_elements=["identity_id", "day"],
+        set_={
+            name: statement.excluded[name]
+            for name in (*USAGE_METRICS, "tool", "source", "updated_at")
+        },
+    )
+    session.execute(statement, prepared)
     return len(prepared)
 
 
@@ -352,11 +354,19 @@ def sync_state(session: Session, source: str) -> SyncState | None:
 
 
 def set_identity_emails(session: Session, emails: Mapping[int, str]) -> None:
-    """Record the email a vendor reports for each identity id."""
-    for identity_id, email in emails.items():
-        session.execute(
-            sa.update(Identity).where(col(Identity.id) == identity_id).values(email=email.lower())
-        )
+    """Record the email a vendor reports for each identity id (only where it changed)."""
+    wanted = {identity_id: email.lower() for identity_id, email in emails.items()}
+    ids = sorted(wanted)
+    changed = []
+    for start in range(0, len(ids), _MAX_PARAMS):
+        part = ids[start : start + _MAX_PARAMS]
+        for identity_id, current in session.execute(
+            sa.select(col(Identity.id), col(Identity.email)).where(col(Identity.id).in_(part))
+        ):
+            if current != wanted[identity_id]:
+                changed.append({"id": identity_id, "email": wanted[identity_id]})
+    if changed:
+        session.execute(sa.update(Identity), changed)  # bulk UPDATE by primary key
 
 
 def link_identities_to_known_people(session: Session, identity_ids: Iterable[int]) -> int:
@@ -624,3 +634,23 @@ def outbox_messages(session: Session, *, kind: str | None = None) -> list[Outbox
     if kind:
         statement = statement.where(OutboxMessage.kind == kind)
     return list(session.exec(statement))
+
+
+def delete_usage_before(session: Session, cutoff: dt.date, batch: int = 50_000) -> int:
+    """Delete daily usage rows dated before `cutoff`, in batches (uses the `day` index)."""
+    total = 0
+    while True:
+        victims = (
+            sa.select(col(DailyUsage.identity_id), col(DailyUsage.day))
+            .where(col(DailyUsage.day) < cutoff)
+            .limit(batch)
+        )
+        result = session.execute(
+            sa.delete(DailyUsage).where(
+                sa.tuple_(col(DailyUsage.identity_id), col(DailyUsage.day)).in_(victims)
+            )
+        )
+        deleted = int(getattr(result, "rowcount", 0) or 0)
+        total += deleted
+        if deleted < batch:
+            return total

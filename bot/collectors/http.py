@@ -15,7 +15,10 @@ from bot.collectors.base import CollectorError, MalformedReport
 
 logger = logging.getLogger(__name__)
 
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# 529 is Anthropic's documented, retryable "overloaded" status.
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 529})
+# Headers that carry credentials: never sent to any host but the vendor's own.
+SECRET_HEADERS = ("authorization", "x-api-key", "proxy-authorization")
 
 
 def retry_after_seconds(response: httpx.Response, now: float | None = None) -> float | None:
@@ -54,6 +57,19 @@ class VendorHTTP:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.source = source
+        origin = httpx.URL(base_url)
+
+        def keep_credentials_home(request: httpx.Request) -> None:
+            # Redirects and absolute URLs (GitHub's signed download links) may point at
+            # another host: credentials must not follow them there.
+            if (request.url.scheme, request.url.host, request.url.port) != (
+                origin.scheme,
+                origin.host,
+                origin.port,
+            ):
+                for name in SECRET_HEADERS:
+                    request.headers.pop(name, None)
+
         self._client = httpx.Client(
             base_url=base_url,
             headers=headers,
@@ -61,6 +77,7 @@ class VendorHTTP:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
             follow_redirects=True,
+            event_hooks={"request": [keep_credentials_home]},
         )
         self._retry_budget = retry_budget
         self._max_attempts = max_attempts

@@ -1,0 +1,58 @@
+"""Scheduled work as plain functions with explicit dependencies; the clock only calls them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.collectors.registry import build_collectors
+from bot.outbox import DeliveryReport, deliver_due
+from bot.settings import Settings
+from bot.sync import SyncOutcome, sync_all
+from storage import queries
+from storage.engine import session as open_session
+
+logger = logging.getLogger(__name__)
+
+
+def sync_usage(
+    *, engine: Engine, settings: Settings, now: dt.datetime, source: str | None = None
+) -> list[SyncOutcome]:
+    """Incremental sync of every enabled source (or one); each failure is isolated."""
+    outcomes = sync_all(
+        engine,
+        build_collectors(settings, only=source),
+        now=now,
+        backfill_days=settings.sync_backfill_days,
+    )
+    for outcome in outcomes:
+        logger.info(
+            "sync %s: %d day(s), %d row(s), complete to %s%s",
+            outcome.source,
+            outcome.days_written,
+            outcome.rows_written,
+            outcome.last_complete_day,
+            f", error: {outcome.error}" if outcome.error else "",
+        )
+    return outcomes
+
+
+def send_outbox(*, engine: Engine, client: WebClient, now: dt.datetime) -> DeliveryReport:
+    """Send whatever the outbox has due."""
+    report = deliver_due(engine, client, now=now)
+    if report != DeliveryReport():
+        logger.info("outbox: %s", report)
+    return report
+
+
+def purge_expired_usage(*, engine: Engine, settings: Settings, now: dt.datetime) -> int:
+    """Delete daily usage older than the retention window (privacy rule 8)."""
+    cutoff = now.astimezone(dt.UTC).date() - dt.timedelta(days=settings.retention_days)
+    with open_session(engine) as session:
+        deleted = queries.delete_usage_before(session, cutoff)
+        session.commit()
+    logger.info("retention: deleted %d daily row(s) before %s", deleted, cutoff)
+    return deleted
