@@ -71,6 +71,13 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees Uptake settings from the machine's environment (tokens, URLs, keys)."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 def make_settings(**overrides: Any) -> Settings:
     """Settings for tests: never read from the developer's environment or .env file."""
     values: dict[str, Any] = {"database_url": "sqlite://", **overrides}

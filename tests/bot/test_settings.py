@@ -10,20 +10,8 @@ from bot.settings import DEFAULT_SLACK_API_URL, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in (
-        "DATABASE_URL",
-        "SLACK_BOT_TOKEN",
-        "SLACK_SIGNING_SECRET",
-        "SLACK_APP_TOKEN",
-        "SLACK_API_URL",
-        "PORT",
-        "ADMIN_USER_IDS",
-        "MIN_GROUP_SIZE",
-        "RETENTION_DAYS",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no .env from the developer's checkout
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env from the checkout; tests/conftest.py clears the env
 
 
 def test_defaults_need_no_configuration(tmp_path: Path) -> None:
@@ -91,3 +79,27 @@ def test_secrets_never_appear_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch)
 def test_blank_tokens_are_unset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "  ")
     assert load_settings().slack_bot_token is None
+
+
+def test_github_needs_an_org_or_an_enterprise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
+    with pytest.raises(SettingsError, match="GITHUB_ORG or GITHUB_ENTERPRISE"):
+        load_settings()
+    monkeypatch.setenv("GITHUB_ORG", "acme")
+    monkeypatch.setenv("GITHUB_ENTERPRISE", "acme-ent")
+    with pytest.raises(SettingsError, match="not both"):
+        load_settings()
+    monkeypatch.delenv("GITHUB_ENTERPRISE")
+    assert load_settings().github_org == "acme"
+
+
+def test_env_example_documents_every_setting() -> None:
+    from bot.settings import Settings
+
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    documented = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert documented == {name.upper() for name in Settings.model_fields}
