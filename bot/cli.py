@@ -21,6 +21,7 @@ from bot.blocks.common import blocks_to_text
 from bot.clock import build_scheduler, job_specs, run_job
 from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
 from bot.demo import build_demo
+from bot.directory import sync_people
 from bot.importer import ImportRejected, import_usage
 from bot.linking import MappingRejected, import_identity_map
 from bot.logs import configure_logging
@@ -81,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument("--since", type=_date, help="first day to pull, YYYY-MM-DD")
     sync.add_argument("--until", type=_date, help="last day to pull, YYYY-MM-DD")
     commands.add_parser("sources", help="which usage sources are on, and their sync state")
+    commands.add_parser(
+        "people", help="load people from the Slack directory and link accounts by email"
+    )
 
     imports = commands.add_parser("import", help="import data from a file")
     import_commands = imports.add_subparsers(dest="import_kind", required=True, metavar="KIND")
@@ -123,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import": _import,
         "sync": _sync,
         "sources": _sources,
+        "people": _people,
         "myusage": _myusage,
     }[args.command]
     return int(handler(settings, args))
@@ -309,6 +314,16 @@ def _progress_bar(source: str, done: int, total: int) -> None:
     end = "\n" if done >= total else ""
     bar = "#" * filled + "." * (width - filled)
     print(f"\r{source:<12} [{bar}] {done}/{total} days", end=end, file=sys.stderr, flush=True)
+
+
+def _people(settings: Settings, _args: argparse.Namespace) -> int:
+    if settings.slack_bot_token is None:
+        print("uptake people needs SLACK_BOT_TOKEN (with users:read.email)", file=sys.stderr)
+        return 2
+    with _engine(settings, migrate=True) as engine:
+        result = sync_people(engine, make_client(settings))
+    print(f"{result.people} people; {result.linked} account(s) linked by email.")
+    return 0
 
 
 def _sources(settings: Settings, _args: argparse.Namespace) -> int:

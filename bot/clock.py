@@ -64,6 +64,14 @@ def job_specs(settings: Settings, engine: Engine, client: WebClient | None) -> l
     if client is not None:
         specs.append(
             JobSpec(
+                "directory",
+                CronTrigger(hour=2, minute=0, timezone="UTC"),
+                lambda now: jobs.sync_directory(engine=engine, client=client),
+                "refresh people from Slack and link accounts by email, 02:00 UTC",
+            )
+        )
+        specs.append(
+            JobSpec(
                 "outbox",
                 IntervalTrigger(seconds=30),
                 lambda now: jobs.send_outbox(engine=engine, client=client, now=now),

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.collectors.registry import build_collectors
+from bot.directory import DirectorySync, sync_people
 from bot.outbox import DeliveryReport, deliver_due
 from bot.settings import Settings
 from bot.sync import SyncOutcome, sync_all
@@ -38,6 +39,11 @@ def sync_usage(
             f", error: {outcome.error}" if outcome.error else "",
         )
     return outcomes
+
+
+def sync_directory(*, engine: Engine, client: WebClient) -> DirectorySync:
+    """Refresh people from Slack's directory and link their accounts by email."""
+    return sync_people(engine, client)
 
 
 def send_outbox(*, engine: Engine, client: WebClient, now: dt.datetime) -> DeliveryReport:
