@@ -15,7 +15,17 @@ _SECRET = re.compile(
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 # Libraries that log whole request and response bodies at DEBUG (which may hold emails).
-_CHATTY = ("slack_sdk", "slack_bolt", "urllib3", "httpx", "httpcore", "openai", "alembic")
+_CHATTY = (
+    "slack_sdk",
+    "slack_bolt",
+    "urllib3",
+    "httpx",
+    "httpcore",
+    "httpx2",
+    "httpcore2",
+    "openai",
+    "alembic",
+)
 
 
 def redact(text: str) -> str:
