@@ -21,11 +21,12 @@ from bot.blocks.common import blocks_to_text
 from bot.clock import build_scheduler, job_specs, run_job
 from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
 from bot.demo import build_demo
-from bot.directory import sync_people
 from bot.importer import ImportRejected, import_usage
+from bot.jobs import sync_directory
 from bot.linking import MappingRejected, import_identity_map
 from bot.logs import configure_logging
 from bot.myusage import MyUsageRequest, parse_myusage, summary_answer
+from bot.org import OrgRejected, import_org
 from bot.people import find_person
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
@@ -97,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
         help="admin mapping of tool accounts to people, CSV: tool,external_id,slack_user_id|email",
     )
     mapping.add_argument("file", type=Path, help="a .csv file")
+    org = import_commands.add_parser(
+        "org", help="teams, parents, members and managers from a CSV or YAML org file"
+    )
+    org.add_argument("file", type=Path, help="a .csv, .yaml or .yml file (schema: README)")
 
     myusage = commands.add_parser("myusage", help="print what /myusage shows a person")
     who = myusage.add_mutually_exclusive_group(required=True)
@@ -321,7 +326,7 @@ def _people(settings: Settings, _args: argparse.Namespace) -> int:
         print("uptake people needs SLACK_BOT_TOKEN (with users:read.email)", file=sys.stderr)
         return 2
     with _engine(settings, migrate=True) as engine:
-        result = sync_people(engine, make_client(settings))
+        result = sync_directory(engine=engine, client=make_client(settings), settings=settings)
     print(f"{result.people} people; {result.linked} account(s) linked by email.")
     return 0
 
@@ -348,6 +353,8 @@ def _sources(settings: Settings, _args: argparse.Namespace) -> int:
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     if args.import_kind == "identities":
         return _import_identities(settings, args)
+    if args.import_kind == "org":
+        return _import_org(settings, args)
 
     try:
         with _engine(settings, migrate=True) as engine:
@@ -363,6 +370,25 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     print(
         f"Imported {result.rows} rows for {result.identities} identities "
         f"({result.unlinked_identities} not linked to a Slack user yet)."
+    )
+    return 0
+
+
+def _import_org(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        with _engine(settings, migrate=True) as engine:
+            result = import_org(engine, args.file)
+    except OrgRejected as exc:
+        for line, problem in exc.problems:
+            print(f"{args.file}:{line}: {problem}", file=sys.stderr)
+        print(f"uptake import: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"uptake import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 1
+    print(
+        f"Imported {result.teams} team(s) with {result.memberships} membership(s); "
+        f"removed {result.removed_teams} team(s) no longer in the file."
     )
     return 0
 

@@ -66,7 +66,7 @@ def job_specs(settings: Settings, engine: Engine, client: WebClient | None) -> l
             JobSpec(
                 "directory",
                 CronTrigger(hour=2, minute=0, timezone="UTC"),
-                lambda now: jobs.sync_directory(engine=engine, client=client),
+                lambda now: jobs.sync_directory(engine=engine, client=client, settings=settings),
                 "refresh people from Slack and link accounts by email, 02:00 UTC",
             )
         )

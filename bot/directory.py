@@ -65,3 +65,55 @@ def sync_people(engine: Engine, client: WebClient) -> DirectorySync:
         session.commit()
     logger.info("directory: %d people, %d account(s) linked by email", len(people), linked)
     return DirectorySync(people=len(people), linked=linked)
+
+
+SLACK_TEAM_SOURCE = "slack"
+
+
+def sync_user_groups(engine: Engine, client: WebClient) -> int:
+    """Make Slack user groups into teams (slug `slack:HANDLE`) with their current members."""
+    groups: list[dict[str, Any]] = (
+        client.usergroups_list(include_disabled=False).get("usergroups") or []
+    )
+    teams: dict[str, str] = {}
+    members: dict[str, list[str]] = {}
+    for group in groups:
+        handle = str(group.get("handle") or group["id"]).lower()
+        slug = f"slack:{handle}"
+        teams[slug] = str(group.get("name") or handle)[:200]
+        users = client.usergroups_users_list(usergroup=group["id"]).get("users") or []
+        members[slug] = [str(user) for user in users]
+    with open_session(engine) as session:
+        ids = queries.upsert_teams(
+            session,
+            [
+                {"slug": slug, "name": name, "parent_id": None, "source": SLACK_TEAM_SOURCE}
+                for slug, name in sorted(teams.items())
+            ],
+        )
+        people = queries.upsert_people(
+            session,
+            [
+                {"slack_user_id": user}
+                for user in sorted({u for us in members.values() for u in us})
+            ],
+        )
+        queries.replace_team_memberships(
+            session,
+            ids.values(),
+            [
+                {"team_id": ids[slug], "person_id": people[user], "role": "member"}
+                for slug, users in members.items()
+                for user in users
+            ],
+        )
+        stale = [
+            team
+            for team in queries.all_teams(session, [SLACK_TEAM_SOURCE])
+            if team.slug not in teams
+        ]
+        for team in stale:
+            session.delete(team)
+        session.commit()
+    logger.info("directory: %d Slack user group(s) as teams", len(teams))
+    return len(teams)

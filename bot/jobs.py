@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot.collectors.registry import build_collectors
-from bot.directory import DirectorySync, sync_people
+from bot.directory import DirectorySync, sync_people, sync_user_groups
 from bot.outbox import DeliveryReport, deliver_due
 from bot.settings import Settings
 from bot.sync import SyncOutcome, sync_all
@@ -41,9 +41,12 @@ def sync_usage(
     return outcomes
 
 
-def sync_directory(*, engine: Engine, client: WebClient) -> DirectorySync:
-    """Refresh people from Slack's directory and link their accounts by email."""
-    return sync_people(engine, client)
+def sync_directory(*, engine: Engine, client: WebClient, settings: Settings) -> DirectorySync:
+    """Refresh people (and, if enabled, user-group teams) from Slack's directory."""
+    result = sync_people(engine, client)
+    if "slack" in settings.team_sources:
+        sync_user_groups(engine, client)
+    return result
 
 
 def send_outbox(*, engine: Engine, client: WebClient, now: dt.datetime) -> DeliveryReport:

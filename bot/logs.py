@@ -10,8 +10,11 @@ from typing import TextIO
 # Slack tokens (xoxb-, xoxp-, xapp-, ...), bearer/basic credentials, vendor keys, emails.
 _SECRET = re.compile(
     r"(xox[a-z]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|sk-[A-Za-z0-9_-]{8,}|key_[A-Za-z0-9]{8,}"
+    r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
     r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]+)"
 )
+# Signed download links carry their credentials in the query string.
+_URL_QUERY = re.compile(r"(https?://[^\s?\"'<>]+)\?[^\s\"'<>]*")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 # Libraries that log whole request and response bodies at DEBUG (which may hold emails).
@@ -30,7 +33,7 @@ _CHATTY = (
 
 def redact(text: str) -> str:
     """Replace tokens, credentials and email addresses in `text`."""
-    return _EMAIL.sub("[email]", _SECRET.sub("[secret]", text))
+    return _EMAIL.sub("[email]", _SECRET.sub("[secret]", _URL_QUERY.sub(r"\1?[query]", text)))
 
 
 class RedactingFilter(logging.Filter):

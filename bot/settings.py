@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     admin_user_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
     min_group_size: int = Field(default=5, ge=2, le=1000)
     retention_days: int = Field(default=400, ge=30, le=3650)
+    team_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["org_file", "slack", "github"]
+    )
     tier_light_max_days: int = Field(default=5, ge=1, le=27)
     tier_regular_max_days: int = Field(default=14, ge=2, le=28)
     log_level: str = "INFO"
@@ -109,7 +112,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an sqlite:/// path or a postgresql:// URL")
         return value
 
-    @field_validator("admin_user_ids", mode="before")
+    @field_validator("admin_user_ids", "team_sources", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -122,6 +125,16 @@ class Settings(BaseSettings):
         for user_id in value:
             if user_id[:1] not in {"U", "W"} or not user_id.isalnum():
                 raise ValueError(f"{user_id!r} is not a Slack user id such as U012AB3CD")
+        return value
+
+    @field_validator("team_sources")
+    @classmethod
+    def _known_team_sources(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - {"org_file", "slack", "github"}
+        if unknown:
+            raise ValueError(
+                f"unknown team source(s) {sorted(unknown)}; use org_file, slack, github"
+            )
         return value
 
     @field_validator("log_level")

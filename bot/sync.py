@@ -114,8 +114,13 @@ def sync_source(
     written_days = rows = 0
     waiting: dt.date | None = None
     error: str | None = None
+    extras_error: str | None = None
     try:
         collector.sync_extras(engine, now)
+    except CollectorError as exc:  # seats or members failing must not stop the usage pull
+        extras_error = str(exc)
+        logger.error("%s: %s", collector.source, extras_error)
+    try:
         for report in collector.fetch(days):
             rows += write_day(engine, collector, report, now)
             written_days += 1
@@ -128,6 +133,11 @@ def sync_source(
         failed_day = days[written_days] if written_days < len(days) else None
         error = f"{exc} (while pulling {failed_day})" if failed_day else str(exc)
         logger.error("%s: sync failed after %d day(s): %s", collector.source, written_days, error)
+        with open_session(engine) as session:
+            queries.record_sync_error(session, collector.source, at=now, error=error)
+            session.commit()
+    if error is None and extras_error is not None:
+        error = extras_error
         with open_session(engine) as session:
             queries.record_sync_error(session, collector.source, at=now, error=error)
             session.commit()

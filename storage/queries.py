@@ -407,7 +407,10 @@ def replace_seats(session: Session, tool: str, seats: Sequence[Mapping[str, Any]
 def replace_vendor_teams(
     session: Session, source: str, teams: Mapping[str, str], members: Mapping[str, set[int]]
 ) -> dict[str, int]:
-    """Upsert a vendor's teams (slug -> name) and make `members` their complete membership."""
+    """Make `teams` (slug -> name) and `members` the complete set of the source's teams."""
+    stale = [team for team in all_teams(session, [source]) if team.slug not in teams]
+    for team in stale:
+        session.delete(team)
     if not teams:
         return {}
     ids = upsert_teams(
@@ -654,3 +657,143 @@ def delete_usage_before(session: Session, cutoff: dt.date, batch: int = 50_000) 
         total += deleted
         if deleted < batch:
             return total
+
+
+# -- teams -----------------------------------------------------------------------------------
+
+
+def all_teams(session: Session, sources: Iterable[str] | None = None) -> list[Team]:
+    """Every team (of the given sources), by name."""
+    statement = select(Team).order_by(col(Team.name), col(Team.slug))
+    if sources is not None:
+        statement = statement.where(col(Team.source).in_(list(sources)))
+    return list(session.exec(statement))
+
+
+def direct_team_roles(session: Session, person_id: int) -> list[tuple[int, str]]:
+    """(team id, role) for the person's own memberships, including vendor teams."""
+    roles = [
+        (team_id, role)
+        for team_id, role in session.execute(
+            sa.select(col(Membership.team_id), col(Membership.role)).where(
+                col(Membership.person_id) == person_id
+            )
+        )
+    ]
+    roles += [
+        (team_id, "member")
+        for (team_id,) in session.execute(
+            sa.select(col(VendorTeamMember.team_id))
+            .join(Identity, col(Identity.id) == col(VendorTeamMember.identity_id))
+            .where(col(Identity.person_id) == person_id, col(Identity.verified).is_(True))
+        )
+    ]
+    return roles
+
+
+def team_members(session: Session, team_ids: Iterable[int]) -> set[int]:
+    """People who are members of any of the teams (org/Slack memberships and vendor teams)."""
+    ids = list(team_ids)
+    if not ids:
+        return set()
+    members = set(
+        session.execute(
+            sa.select(col(Membership.person_id)).where(
+                col(Membership.team_id).in_(ids), col(Membership.role) == "member"
+            )
+        ).scalars()
+    )
+    members |= set(
+        session.execute(
+            sa.select(col(Identity.person_id))
+            .join(VendorTeamMember, col(VendorTeamMember.identity_id) == col(Identity.id))
+            .where(
+                col(VendorTeamMember.team_id).in_(ids),
+                col(Identity.person_id).is_not(None),
+                col(Identity.verified).is_(True),
+            )
+        ).scalars()
+    )
+    return {member for member in members if member is not None}
+
+
+def replace_team_memberships(
+    session: Session, team_ids: Iterable[int], memberships: Sequence[Mapping[str, Any]]
+) -> None:
+    """Make `memberships` the complete membership (members and managers) of these teams."""
+    ids = list(team_ids)
+    if ids:
+        session.execute(sa.delete(Membership).where(col(Membership.team_id).in_(ids)))
+    add_memberships(session, memberships)
+
+
+def set_manager(session: Session, team_id: int, person_id: int, *, manager: bool) -> bool:
+    """Add or remove a manager role; True when something changed."""
+    existing = session.get(Membership, (team_id, person_id, "manager"))
+    if manager and existing is None:
+        session.add(Membership(team_id=team_id, person_id=person_id, role="manager"))
+        return True
+    if not manager and existing is not None:
+        session.delete(existing)
+        return True
+    return False
+
+
+def active_days_by_person(
+    session: Session, person_ids: Iterable[int], since: dt.date, until: dt.date
+) -> list[tuple[int, dt.date, str, int, int]]:
+    """(person, day, tool, generations, acceptances) of active verified usage in the range."""
+    ids = sorted(set(person_ids))
+    out: list[tuple[int, dt.date, str, int, int]] = []
+    for start in range(0, len(ids), _MAX_PARAMS // 2):
+        part = ids[start : start + _MAX_PARAMS // 2]
+        rows = session.execute(
+            sa.select(
+                col(Identity.person_id),
+                col(DailyUsage.day),
+                col(DailyUsage.tool),
+                col(DailyUsage.generations),
+                col(DailyUsage.acceptances),
+            )
+            .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
+            .where(
+                col(Identity.person_id).in_(part),
+                col(Identity.verified).is_(True),
+                col(DailyUsage.active).is_(True),
+                col(DailyUsage.day) >= since,
+                col(DailyUsage.day) <= until,
+            )
+        )
+        out += [(p, d, t, g, a) for p, d, t, g, a in rows]
+    return out
+
+
+def unused_seat_holders(
+    session: Session, person_ids: Iterable[int], tool: str, idle_since: dt.datetime
+) -> tuple[set[int], set[int]]:
+    """(people holding a seat of `tool`, those whose seat has been idle since `idle_since`)."""
+    ids = sorted(set(person_ids))
+    holders: set[int] = set()
+    idle: set[int] = set()
+    for start in range(0, len(ids), _MAX_PARAMS // 2):
+        part = ids[start : start + _MAX_PARAMS // 2]
+        rows = session.execute(
+            sa.select(col(Identity.person_id), col(Seat.last_activity_at))
+            .join(
+                Identity,
+                sa.and_(
+                    col(Identity.tool) == col(Seat.tool),
+                    col(Identity.external_id) == col(Seat.external_id),
+                ),
+            )
+            .where(
+                col(Seat.tool) == tool,
+                col(Identity.person_id).in_(part),
+                col(Identity.verified).is_(True),
+            )
+        )
+        for person_id, last_activity in rows:
+            holders.add(person_id)
+            if last_activity is None or last_activity < idle_since:
+                idle.add(person_id)
+    return holders, idle

@@ -7,6 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.collectors.base import Collector
+from bot.collectors.claude_code import ClaudeCodeCollector
+from bot.collectors.copilot import CopilotCollector
+from bot.collectors.cursor import CursorCollector
+from bot.collectors.openai import OpenAICollector
 from bot.settings import Settings
 
 
@@ -44,11 +48,6 @@ def build_collectors(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Collector]:
     """Collectors for every enabled source (or just `only`)."""
-    from bot.collectors.claude_code import ClaudeCodeCollector
-    from bot.collectors.copilot import CopilotCollector
-    from bot.collectors.cursor import CursorCollector
-    from bot.collectors.openai import OpenAICollector
-
     classes: dict[str, type] = {
         "copilot": CopilotCollector,
         "claude_code": ClaudeCodeCollector,

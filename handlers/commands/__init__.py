@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers.commands import admin, myusage
+from handlers.commands import admin, myusage, teamusage
 
 
 def register(app: App, services: Services) -> None:
     """Register every slash command."""
     myusage.register(app, services)
     admin.register(app, services)
+    teamusage.register(app, services)

@@ -20,11 +20,19 @@ from bot.logs import RedactingFilter, configure_logging, redact
         "sk-proj-abcdefghijkl",
         "key_0123456789abcdef",
         "Ada.Lovelace+ai@example.co.uk",
+        "ghp_abcdefghijklmnopqrstuvwx",
+        "github_pat_11ABCDEFG0123456789_abcdefghij",
     ],
 )
 def test_redact_removes_secrets_and_emails(secret: str) -> None:
     assert secret not in redact(f"calling with {secret} now")
+    assert secret not in redact(f"GET https://blob.example.net/r.json?{secret} 200")
     assert redact("nothing to hide: U012AB3CD, 28d") == "nothing to hide: U012AB3CD, 28d"
+
+
+def test_signed_url_query_strings_are_removed() -> None:
+    line = redact("HTTP Request: GET https://blob.example.net/r.json?sig=Zm9v&se=2026 200")
+    assert "sig=" not in line and "https://blob.example.net/r.json?[query]" in line
 
 
 def test_filter_scrubs_formatted_arguments() -> None:

@@ -1,0 +1,103 @@
+"""The `/teamusage` service: team aggregates for members and managers, through privacy rules."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.adoption import WINDOWS
+from bot.blocks.common import Block
+from bot.blocks.teamusage import (
+    ambiguous_team_blocks,
+    not_allowed_blocks,
+    team_list_blocks,
+    teamusage_blocks,
+    teamusage_help_blocks,
+)
+from bot.people import ensure_person
+from bot.services import Services
+from bot.teams import access_for, find_team, load_teams, team_figures
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamUsageRequest:
+    """What the caller asked for: their teams, one team's figures, or help."""
+
+    kind: str = "list"  # list | team | help
+    team: str = ""
+    window_days: int = 28
+    not_understood: str = ""
+
+
+def parse_teamusage(text: str) -> TeamUsageRequest:
+    """Read `/teamusage` arguments."""
+    words = text.strip().split()
+    if not words:
+        return TeamUsageRequest()
+    if [w.lower() for w in words] == ["help"]:
+        return TeamUsageRequest(kind="help")
+    window = 28
+    if len(words) == 2:
+        last = words[1].lower()
+        if last.endswith("d") and last[:-1].isdigit() and int(last[:-1]) in WINDOWS:
+            window = int(last[:-1])
+        else:
+            return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+    if len(words) > 2:
+        return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+    return TeamUsageRequest(kind="team", team=words[0], window_days=window)
+
+
+def answer_teamusage(
+    services: Services,
+    client: WebClient,
+    user_id: str,
+    team_id: str | None,
+    request: TeamUsageRequest,
+) -> tuple[list[Block], str]:
+    """Answer `/teamusage` for the caller, showing only teams they may see."""
+    settings = services.settings
+    k = settings.min_group_size
+    if request.kind == "help":
+        note = (
+            f"Sorry, I didn't understand `{request.not_understood}`."
+            if request.not_understood
+            else ""
+        )
+        return teamusage_help_blocks(services.thresholds, k, note=note), "How to use /teamusage"
+    person = ensure_person(services.engine, client, user_id, team_id)
+    teams = load_teams(services.engine, settings.team_sources)
+    access = access_for(
+        services.engine, person.id, teams, is_admin=user_id in settings.admin_user_ids
+    )
+    if request.kind == "list":
+        by_id = {team.id: team for team in teams}
+        return (
+            team_list_blocks(
+                [by_id[i] for i in sorted(access.member_of, key=lambda i: by_id[i].name)],
+                [by_id[i] for i in sorted(access.manages, key=lambda i: by_id[i].name)],
+                is_admin=access.is_admin,
+            ),
+            "Your teams",
+        )
+    matches = [team for team in find_team(teams, request.team) if access.may_see(team.id)]
+    if not matches:
+        return not_allowed_blocks(request.team[:80]), "Team not available"
+    if len(matches) > 1:
+        return ambiguous_team_blocks(request.team[:80], matches), "Several teams match"
+    now = services.clock()
+    figures = team_figures(
+        services.engine,
+        teams,
+        matches[0],
+        window_days=request.window_days,
+        today=now.date(),
+        now=now,
+        k=k,
+        thresholds=services.thresholds,
+    )
+    return teamusage_blocks(figures, now=now), f"{matches[0].name}: team AI tool usage"
