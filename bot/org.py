@@ -168,7 +168,8 @@ def import_org(engine: Engine, path: Path) -> OrgImportResult:
         ids = queries.upsert_teams(
             session,
             [
-                {"slug": s.slug, "name": s.name[:200], "parent_id": None, "source": ORG_SOURCE}
+                # parent_id is set below, through the ORM, once every team has an id
+                {"slug": s.slug, "name": s.name[:200], "source": ORG_SOURCE}
                 for s in specs.values()
             ],
         )

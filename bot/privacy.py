@@ -94,14 +94,9 @@ def disclose(
         leak = _first_recoverable(people, subgroups, visible, k)
         if leak is None:
             break
-        # Hide the smallest visible subgroup (never the whole group) and look again.
-        candidates = sorted(
-            (key for key in visible if subgroups[key] != people),
-            key=lambda key: (len(subgroups[key]), key),
-        )
-        if not candidates:  # pragma: no cover - only whole-group counts left; nothing leaks
+        victim = _victim(people, subgroups, visible, k, leak)
+        if victim is None:  # pragma: no cover - only whole-group counts left; nothing leaks
             break
-        victim = candidates[0]
         visible.discard(victim)
         result.hidden[victim] = "hidden so that a smaller group cannot be worked out"
 
@@ -115,6 +110,29 @@ def disclose(
         else:
             result.medians[median.key] = statistics.median(values)
     return result
+
+
+def _victim(
+    people: frozenset[int],
+    subgroups: Mapping[str, frozenset[int]],
+    visible: set[str],
+    k: int,
+    leak: str,
+) -> str | None:
+    """The visible subgroup to hide next: the smallest whose hiding stops this leak.
+
+    Empty subgroups and the whole group never help (their figures are 0 and the group size),
+    so they stay visible. If no single subgroup stops the leak, hide the smallest one and let
+    the loop look again.
+    """
+    candidates = sorted(
+        (key for key in visible if subgroups[key] and subgroups[key] != people),
+        key=lambda key: (len(subgroups[key]), key),
+    )
+    for key in candidates:
+        if _first_recoverable(people, subgroups, visible - {key}, k) != leak:
+            return key
+    return candidates[0] if candidates else None
 
 
 def _first_recoverable(
