@@ -19,6 +19,7 @@ from bot.blocks.links import (
     unlink_blocks,
 )
 from bot.blocks.myusage import fallback_text, help_blocks, myusage_blocks
+from bot.blocks.privacy import export_sent_blocks, forget_confirm_blocks, privacy_blocks
 from bot.linking import (
     CLAIMABLE_TOOLS,
     ClaimStatus,
@@ -28,8 +29,11 @@ from bot.linking import (
     unlink,
 )
 from bot.outbox import deliver_due, enqueue
-from bot.people import PersonRef, ensure_person
+from bot.people import PersonRef, ensure_person, find_person
+from bot.personal_data import as_json, forget_person, personal_data, privacy_summary
 from bot.services import Services
+from storage import queries
+from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +44,7 @@ DEFAULT_WINDOW = 28
 class MyUsageRequest:
     """What the caller asked for."""
 
-    kind: str = "summary"  # summary | help | links | link | unlink
+    kind: str = "summary"  # summary | help | links | link | unlink | privacy | export | forget
     window_days: int = DEFAULT_WINDOW
     tool: str = ""
     login: str = ""
@@ -61,8 +65,8 @@ def parse_myusage(text: str) -> MyUsageRequest:
         return MyUsageRequest()
     if lowered == ["help"]:
         return MyUsageRequest(kind="help")
-    if lowered == ["links"]:
-        return MyUsageRequest(kind="links")
+    if lowered in (["links"], ["privacy"], ["export"], ["forget"]):
+        return MyUsageRequest(kind=lowered[0])
     if len(words) == 1 and lowered[0].endswith("d") and lowered[0][:-1].isdigit():
         days = int(lowered[0][:-1])
         if days in WINDOWS:
@@ -118,6 +122,19 @@ def answer_myusage(
     if request.wants_help:
         return help_answer(services, request)
     person = ensure_person(services.engine, client, user_id, team_id)
+    if request.kind == "privacy":
+        summary = privacy_summary(
+            services.engine,
+            person.id,
+            min_group_size=services.settings.min_group_size,
+            retention_days=services.settings.retention_days,
+        )
+        return privacy_blocks(summary), "Your privacy"
+    if request.kind == "export":
+        export_to_dm(services, client, person.id, user_id)
+        return export_sent_blocks(), "Your data is in our DM"
+    if request.kind == "forget":
+        return forget_confirm_blocks(), "Delete your data?"
     if request.kind == "links":
         return links_blocks(links_of(services.engine, person.id)), "Your linked accounts"
     if request.kind == "unlink":
@@ -143,6 +160,33 @@ def answer_myusage(
             )
         return claim_result_blocks(outcome), "Your GitHub login claim"
     return summary_answer(services, person, request.window_days)
+
+
+def export_to_dm(services: Services, client: WebClient, person_id: int, user_id: str) -> None:
+    """Upload everything stored about the person, as JSON, to their DM with Uptake."""
+    now = services.clock()
+    document = as_json(personal_data(services.engine, person_id), generated_at=now)
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        content=document.encode(),
+        filename=f"uptake-data-{now:%Y%m%d}.json",
+        title="Everything Uptake stores about you",
+        initial_comment="Here is everything Uptake stores about you. Only you can see this.",
+    )
+    with open_session(services.engine) as session:
+        queries.audit(
+            session, "person.exported", actor=user_id, subject_person_id=person_id, at=now
+        )
+        session.commit()
+
+
+def forget_me(services: Services, user_id: str) -> int:
+    """Delete everything stored about the caller; the number of rows deleted."""
+    person = find_person(services.engine, slack_user_id=user_id)
+    if person is None:
+        return 0
+    return forget_person(services.engine, person.id, actor=user_id, now=services.clock()).total
 
 
 def _tell_admins(

@@ -2,3 +2,5 @@
 
 APPROVE_CLAIM = "uptake.claim.approve"
 DENY_CLAIM = "uptake.claim.deny"
+FORGET_CONFIRM = "uptake.forget.confirm"
+FORGET_CANCEL = "uptake.forget.cancel"

@@ -20,6 +20,8 @@ MYUSAGE_HELP = """\
 • `/myusage links` — the tool accounts linked to you
 • `/myusage link github LOGIN` — claim your GitHub login (an admin verifies it first)
 • `/myusage unlink TOOL` — remove a link (`copilot`, `claude_code`, `cursor`, `openai`)
+• `/myusage privacy` — what is stored about you, who sees what, and the audit log about you
+• `/myusage export` — all of it as a file in our DM · `/myusage forget` — delete it
 • `/myusage help` — this help
 
 *What the figures mean*

@@ -5,9 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers.actions import claims
+from handlers.actions import claims, forget
 
 
 def register(app: App, services: Services) -> None:
     """Register every action listener."""
     claims.register(app, services)
+    forget.register(app, services)
