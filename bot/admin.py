@@ -10,48 +10,71 @@ from slack_sdk import WebClient
 from bot.blocks.admin import (
     admin_help_blocks,
     claims_blocks,
+    manager_changed_blocks,
     mapped_blocks,
     not_admin_blocks,
+    policy_blocks,
+    seats_blocks,
     sources_blocks,
+    team_detail_blocks,
+    teams_blocks,
 )
 from bot.blocks.common import Block
 from bot.collectors.registry import SOURCES
 from bot.linking import admin_map, tool_from_word
 from bot.people import ensure_person
 from bot.services import Services
+from bot.teams import descendants, find_team, load_teams, team_people
+from bot.tools import COPILOT
 from storage import queries
 from storage.engine import session as open_session
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
+SIMPLE = {"help", "claims", "sources", "status", "teams", "policy", "seats"}
 
 
 @dataclass(frozen=True, slots=True)
 class AdminRequest:
     """What the admin asked for."""
 
-    kind: str  # help | claims | sources | map
+    kind: str  # help | claims | sources | status | teams | team | policy | seats | map | manager
     tool: str = ""
     external_id: str = ""
     target_user_id: str = ""
+    team: str = ""
+    add: bool = True
     not_understood: str = ""
+
+
+def _mention(word: str) -> str | None:
+    match = MENTION.match(word)
+    return (match.group(1) or match.group(2)) if match else None
 
 
 def parse_admin(text: str) -> AdminRequest:
     """Read `/uptake-admin` arguments; anything not understood gets the help text."""
     words = text.strip().split()
     lowered = [word.lower() for word in words]
-    if lowered in ([], ["help"]):
+    if not words:
         return AdminRequest("help")
-    if lowered in (["claims"], ["sources"]):
-        return AdminRequest(lowered[0])
+    if len(words) == 1 and lowered[0] in SIMPLE:
+        return AdminRequest("sources" if lowered[0] == "status" else lowered[0])
+    if len(words) == 2 and lowered[0] == "team":
+        return AdminRequest("team", team=words[1])
     if len(words) == 4 and lowered[0] == "map" and tool_from_word(lowered[1]):
-        mention = MENTION.match(words[3])
-        if mention:
+        target = _mention(words[3])
+        if target:
             return AdminRequest(
                 "map",
                 tool=tool_from_word(lowered[1]) or "",
                 external_id=words[2],
-                target_user_id=mention.group(1) or mention.group(2),
+                target_user_id=target,
+            )
+    if len(words) == 4 and lowered[0] == "manager" and lowered[1] in {"add", "remove"}:
+        target = _mention(words[3])
+        if target:
+            return AdminRequest(
+                "manager", team=words[2], target_user_id=target, add=lowered[1] == "add"
             )
     return AdminRequest("help", not_understood=text.strip()[:100])
 
@@ -64,32 +87,154 @@ def is_admin(services: Services, user_id: str) -> bool:
 def answer_admin(
     services: Services, client: WebClient, user_id: str, request: AdminRequest
 ) -> tuple[list[Block], str]:
-    """Answer an admin (and only an admin)."""
+    """Answer an admin (and only an admin); every command is audited."""
     if not is_admin(services, user_id):
         return not_admin_blocks(), "Only Uptake admins can use /uptake-admin"
-    if request.kind == "claims":
+    if request.kind != "help":
         with open_session(services.engine) as session:
-            pending = [
-                (person.slack_user_id, identity.external_id, identity.id or 0)
-                for identity, person in queries.pending_claims(session)
-            ]
-        return claims_blocks(pending), "Pending claims"
-    if request.kind == "sources":
-        with open_session(services.engine) as session:
-            states = {state.source: state for state in queries.sync_states(session)}
-        rows = [
-            (source, source.enabled(services.settings), states.get(source.name))
-            for source in SOURCES
+            queries.audit(
+                session,
+                f"admin.{request.kind}",
+                actor=user_id,
+                detail={"team": request.team, "tool": request.tool}
+                if request.team or request.tool
+                else {},
+                at=services.clock(),
+            )
+            session.commit()
+    handler = {
+        "claims": _claims,
+        "sources": _sources,
+        "teams": _teams,
+        "team": _team,
+        "policy": _policy,
+        "seats": _seats,
+        "map": _map,
+        "manager": _manager,
+    }.get(request.kind)
+    if handler is None:
+        note = (
+            f"Sorry, I didn't understand `{request.not_understood}`."
+            if request.not_understood
+            else ""
+        )
+        return admin_help_blocks(note=note), "How to use /uptake-admin"
+    return handler(services, client, user_id, request)
+
+
+def _claims(
+    services: Services, _client: WebClient, _user: str, _request: AdminRequest
+) -> tuple[list[Block], str]:
+    with open_session(services.engine) as session:
+        pending = [
+            (person.slack_user_id, identity.external_id, identity.id or 0)
+            for identity, person in queries.pending_claims(session)
         ]
-        return sources_blocks(rows, now=services.clock()), "Usage sources"
-    if request.kind == "map":
-        person = ensure_person(services.engine, client, request.target_user_id, None)
-        try:
-            view = admin_map(services.engine, request.tool, request.external_id, person.id, user_id)
-        except ValueError as exc:
-            return admin_help_blocks(note=str(exc)), "Not mapped"
-        return mapped_blocks(view, request.target_user_id), "Mapped"
-    note = (
-        f"Sorry, I didn't understand `{request.not_understood}`." if request.not_understood else ""
+    return claims_blocks(pending), "Pending claims"
+
+
+def _sources(
+    services: Services, _client: WebClient, _user: str, _request: AdminRequest
+) -> tuple[list[Block], str]:
+    with open_session(services.engine) as session:
+        states = {state.source: state for state in queries.sync_states(session)}
+        counts = queries.table_counts(session)
+    rows = [
+        (source, source.enabled(services.settings), states.get(source.name)) for source in SOURCES
+    ]
+    return sources_blocks(rows, now=services.clock(), counts=counts), "Uptake status"
+
+
+def _teams(
+    services: Services, _client: WebClient, _user: str, _request: AdminRequest
+) -> tuple[list[Block], str]:
+    teams = load_teams(services.engine, services.settings.team_sources)
+    sizes = {team.id: len(team_people(services.engine, teams, team.id)) for team in teams}
+    return teams_blocks(teams, sizes), "Teams"
+
+
+def _team(
+    services: Services, _client: WebClient, _user: str, request: AdminRequest
+) -> tuple[list[Block], str]:
+    teams = load_teams(services.engine, services.settings.team_sources)
+    matches = find_team(teams, request.team)
+    if len(matches) != 1:
+        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+    team = matches[0]
+    with open_session(services.engine) as session:
+        managers = queries.team_managers(session, team.id)
+    children = [t for t in teams if t.parent_id == team.id]
+    people = len(team_people(services.engine, teams, team.id))
+    scope = len(descendants(teams, team.id)) - 1
+    return team_detail_blocks(team, people, managers, children, scope), team.name
+
+
+def _policy(
+    services: Services, _client: WebClient, _user: str, _request: AdminRequest
+) -> tuple[list[Block], str]:
+    return policy_blocks(services.settings), "Policy"
+
+
+def _seats(
+    services: Services, _client: WebClient, user: str, _request: AdminRequest
+) -> tuple[list[Block], str]:
+    now = services.clock()
+    with open_session(services.engine) as session:
+        seats = queries.seats_of(session, COPILOT)
+    idle = []
+    for seat in seats:
+        last = seat.last_activity_at
+        days = None if last is None else (now - last).days
+        if days is None or days >= 28:
+            idle.append((seat.external_id, days, seat.assigned_at))
+    idle.sort(key=lambda row: (row[1] is not None, -(row[1] or 0), row[0]))
+    with open_session(services.engine) as session:
+        # Each person whose seat is listed can see, in their own audit log, that an admin looked.
+        owners = queries.owners_of_accounts(session, COPILOT, [login for login, _, _ in idle])
+        for login, days in ((login, days) for login, days, _ in idle if login in owners):
+            queries.audit(
+                session,
+                "admin.viewed_person",
+                actor=user,
+                subject_person_id=owners[login],
+                detail={"what": "copilot seat unused", "days": days},
+                at=now,
+            )
+        session.commit()
+    return seats_blocks(idle, total=len(seats), now=now), "Unused seats"
+
+
+def _map(
+    services: Services, client: WebClient, user_id: str, request: AdminRequest
+) -> tuple[list[Block], str]:
+    person = ensure_person(services.engine, client, request.target_user_id, None)
+    try:
+        view = admin_map(services.engine, request.tool, request.external_id, person.id, user_id)
+    except ValueError as exc:
+        return admin_help_blocks(note=str(exc)), "Not mapped"
+    return mapped_blocks(view, request.target_user_id), "Mapped"
+
+
+def _manager(
+    services: Services, client: WebClient, user_id: str, request: AdminRequest
+) -> tuple[list[Block], str]:
+    teams = load_teams(services.engine, services.settings.team_sources)
+    matches = find_team(teams, request.team)
+    if len(matches) != 1:
+        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+    person = ensure_person(services.engine, client, request.target_user_id, None)
+    with open_session(services.engine) as session:
+        changed = queries.set_manager(session, matches[0].id, person.id, manager=request.add)
+        queries.audit(
+            session,
+            "team.manager_added" if request.add else "team.manager_removed",
+            actor=user_id,
+            subject_person_id=person.id,
+            detail={"team": matches[0].slug},
+            at=services.clock(),
+        )
+        session.commit()
+    return (
+        manager_changed_blocks(matches[0], request.target_user_id, request.add, changed),
+        "Managers updated",
     )
-    return admin_help_blocks(note=note), "How to use /uptake-admin"

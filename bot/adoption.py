@@ -200,7 +200,7 @@ def summarize_usage(
             last_success_at=state.last_success_at,
             last_complete_day=state.last_complete_day,
             failing=state.last_error_at is not None
-            and (state.last_success_at is None or state.last_error_at > state.last_success_at),
+            and (state.last_success_at is None or state.last_error_at >= state.last_success_at),
         )
         for state in states
     )

@@ -345,7 +345,12 @@ def _sources(settings: Settings, _args: argparse.Namespace) -> int:
             else "never"
         )
         complete = state.last_complete_day if state and state.last_complete_day else "-"
-        error = f"  last error: {state.last_error}" if state and state.last_error else ""
+        failing = (
+            state is not None
+            and state.last_error_at is not None
+            and (state.last_success_at is None or state.last_error_at >= state.last_success_at)
+        )
+        error = f"  FAILING: {state.last_error}" if failing and state else ""
         print(f"{source.name:<12} on    last sync {last}, complete to {complete}{error}")
     return 0
 

@@ -797,3 +797,54 @@ def unused_seat_holders(
             if last_activity is None or last_activity < idle_since:
                 idle.add(person_id)
     return holders, idle
+
+
+def team_managers(session: Session, team_id: int) -> list[str]:
+    """Slack user ids of a team's managers."""
+    return list(
+        session.execute(
+            sa.select(col(Person.slack_user_id))
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .where(col(Membership.team_id) == team_id, col(Membership.role) == "manager")
+            .order_by(col(Person.slack_user_id))
+        ).scalars()
+    )
+
+
+def seats_of(session: Session, tool: str) -> list[Seat]:
+    """Every seat of a tool."""
+    return list(session.exec(select(Seat).where(Seat.tool == tool).order_by(col(Seat.external_id))))
+
+
+def table_counts(session: Session) -> dict[str, int]:
+    """Row counts of the main tables, for the admin status."""
+    return {
+        "people": count_rows(session, Person),
+        "accounts": count_rows(session, Identity),
+        "teams": count_rows(session, Team),
+        "daily rows": count_rows(session, DailyUsage),
+        "outbox pending": int(
+            session.execute(
+                sa.select(sa.func.count())
+                .select_from(OutboxMessage)
+                .where(col(OutboxMessage.state) == OutboxState.PENDING.value)
+            ).scalar_one()
+        ),
+    }
+
+
+def owners_of_accounts(session: Session, tool: str, external_ids: Iterable[str]) -> dict[str, int]:
+    """Linked owners (person ids) of a tool's accounts."""
+    wanted = sorted(set(external_ids))
+    owners: dict[str, int] = {}
+    for start in range(0, len(wanted), _MAX_PARAMS):
+        part = wanted[start : start + _MAX_PARAMS]
+        for external_id, person_id in session.execute(
+            sa.select(col(Identity.external_id), col(Identity.person_id)).where(
+                col(Identity.tool) == tool,
+                col(Identity.external_id).in_(part),
+                col(Identity.person_id).is_not(None),
+            )
+        ):
+            owners[external_id] = person_id
+    return owners

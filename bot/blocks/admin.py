@@ -13,19 +13,27 @@ from bot.tools import tool_label
 
 if TYPE_CHECKING:
     from bot.collectors.registry import SourceInfo
+    from bot.settings import Settings
+    from bot.teams import TeamRef
     from storage.models import SyncState
 
 ADMIN_HELP = """\
 */uptake-admin* operates Uptake. Only admins (`ADMIN_USER_IDS`) can use it, and every action \
-is written to the audit log that the people concerned can read.
+is written to the audit log (the people concerned can read the entries about them).
 
-• `/uptake-admin sources` — which usage sources are on, their last sync and errors
+• `/uptake-admin status` — sources, last syncs, errors and counts
+• `/uptake-admin teams` — every team and its size · `/uptake-admin team TEAM` — one team
+• `/uptake-admin manager add|remove TEAM @person` — who manages a team
 • `/uptake-admin claims` — GitHub login claims waiting for review, with Approve/Deny
 • `/uptake-admin map github LOGIN @person` — link an account to a person \
 (also `claude_code`, `cursor`, `openai` with the vendor's id or email)
+• `/uptake-admin seats` — Copilot seats assigned but unused for 28 days (audited)
+• `/uptake-admin policy` — the privacy minimum, retention and tier thresholds in force
 • `/uptake-admin help` — this help\
 """
 MAX_CLAIMS_SHOWN = 15
+MAX_TEAMS_SHOWN = 200
+MAX_SEATS_SHOWN = 200
 
 
 def admin_help_blocks(*, note: str = "") -> list[Block]:
@@ -63,7 +71,10 @@ def mapped_blocks(view: LinkView, target_user_id: str) -> list[Block]:
 
 
 def sources_blocks(
-    rows: Sequence[tuple[SourceInfo, bool, SyncState | None]], *, now: dt.datetime
+    rows: Sequence[tuple[SourceInfo, bool, SyncState | None]],
+    *,
+    now: dt.datetime,
+    counts: dict[str, int] | None = None,
 ) -> list[Block]:
     """Each source: on or off, last success, last complete day, last error."""
     lines = []
@@ -85,4 +96,91 @@ def sources_blocks(
         ):
             status += f"\n   :warning: {state.last_error or 'error'}"
         lines.append(f"• *{source.label}*: {status}")
-    return [header("Usage sources"), section("\n".join(lines))]
+    blocks = [header("Usage sources"), section("\n".join(lines))]
+    if counts:
+        blocks.append(context(" · ".join(f"{name}: {value:,}" for name, value in counts.items())))
+    return blocks
+
+
+def teams_blocks(teams: Sequence[TeamRef], sizes: dict[int, int]) -> list[Block]:
+    """Every team with its source and size (sizes are not usage figures)."""
+    if not teams:
+        return [section("No teams yet: `uptake import org FILE`, Slack user groups or GitHub.")]
+    lines = [
+        f"• `{team.slug}` — {team.name} ({team.source}, {sizes.get(team.id, 0)} people)"
+        for team in teams[:MAX_TEAMS_SHOWN]
+    ]
+    if len(teams) > MAX_TEAMS_SHOWN:
+        lines.append(f"…and {len(teams) - MAX_TEAMS_SHOWN} more")
+    return [header(f"Teams ({len(teams)})"), *_chunked_sections(lines)]
+
+
+def team_detail_blocks(
+    team: TeamRef, people: int, managers: Sequence[str], children: Sequence[TeamRef], scope: int
+) -> list[Block]:
+    """One team: size, managers, sub-teams."""
+    lines = [
+        f"*Source:* {team.source} · *People (with sub-teams):* {people}",
+        "*Managers:* " + (", ".join(f"<@{m}>" for m in managers) if managers else "none"),
+        "*Sub-teams:* "
+        + (", ".join(f"`{c.slug}`" for c in children[:30]) if children else "none")
+        + (f" ({scope} in all below it)" if scope > len(children) else ""),
+    ]
+    return [header(team.name), section("\n".join(lines))]
+
+
+def manager_changed_blocks(team: TeamRef, user_id: str, added: bool, changed: bool) -> list[Block]:
+    """Confirms a manager change."""
+    if not changed:
+        state = "already manages" if added else "did not manage"
+        return [section(f"<@{user_id}> {state} `{team.slug}`; nothing changed.")]
+    verb = "now manages" if added else "no longer manages"
+    return [section(f"<@{user_id}> {verb} `{team.slug}` (and the teams under it). Audited.")]
+
+
+def policy_blocks(settings: Settings) -> list[Block]:
+    """The privacy and adoption policy in force."""
+    light, regular = settings.tier_light_max_days, settings.tier_regular_max_days
+    return [
+        header("Policy"),
+        section(
+            f"*Minimum group size (k):* {settings.min_group_size} — no figure about fewer "
+            "people is shown, and none that would let someone work one out by subtraction.\n"
+            f"*Retention:* daily usage older than {settings.retention_days} days is deleted.\n"
+            f"*Tiers* (trailing 28 days): inactive 0 · light 1–{light} · "
+            f"regular {light + 1}–{regular} · power {regular + 1}+ active days.\n"
+            f"*Team sources:* {', '.join(settings.team_sources)}"
+        ),
+    ]
+
+
+def seats_blocks(
+    idle: Sequence[tuple[str, int | None, dt.datetime | None]], *, total: int, now: dt.datetime
+) -> list[Block]:
+    """Copilot seats assigned but unused for 28 days, named by seat only (audited)."""
+    if not idle:
+        return [section(f"All {total} Copilot seats were used in the last 28 days.")]
+    lines = [
+        f"• seat `{login}`: assigned, unused for "
+        + (f"{days} days" if days is not None else "ever (never used)")
+        for login, days, _ in idle[:MAX_SEATS_SHOWN]
+    ]
+    if len(idle) > MAX_SEATS_SHOWN:
+        lines.append(f"…and {len(idle) - MAX_SEATS_SHOWN} more")
+    return [
+        header(f"Unused Copilot seats: {len(idle)} of {total}"),
+        *_chunked_sections(lines),
+        context("Seats only, for licence housekeeping; this look is in the audit log."),
+    ]
+
+
+def _chunked_sections(lines: Sequence[str], limit: int = 2900) -> list[Block]:
+    blocks, current = [], ""
+    for line in lines:
+        if len(current) + len(line) + 1 > limit:
+            blocks.append(section(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(section(current))
+    return blocks[:40]

@@ -119,3 +119,39 @@ def test_start_without_credentials_runs_the_demo(
     out = capsys.readouterr().out
     assert "No Slack credentials" in out and "Demo organisation ready: 300 people" in out
     assert counts(engine)[0] == 300
+
+
+def test_sources_shows_an_error_only_while_it_is_the_latest_news(
+    env: None, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    from storage.models import SyncState
+    from tests.factories import set_sync_state
+
+    monkeypatch.setenv("CURSOR_API_KEY", "key_abcdefgh12345678")
+    failed = dt.datetime(2026, 11, 24, 6, tzinfo=dt.UTC)
+    set_sync_state(
+        engine,
+        SyncState(
+            source="cursor",
+            last_success_at=failed - dt.timedelta(hours=1),
+            last_error_at=failed,
+            last_error="cursor: HTTP 500",
+        ),
+    )
+    assert main(["sources"]) == 0
+    assert "FAILING: cursor: HTTP 500" in capsys.readouterr().out
+    set_sync_state(
+        engine,
+        SyncState(
+            source="cursor",
+            last_success_at=failed + dt.timedelta(hours=1),
+            last_error_at=failed,
+            last_error="cursor: HTTP 500",
+        ),
+    )
+    assert main(["sources"]) == 0
+    out = capsys.readouterr().out
+    assert "cursor       on" in out and "FAILING" not in out
+    assert "copilot      off" in out

@@ -181,7 +181,7 @@ def test_admin_maps_a_login_to_a_person(app_with_admin: RunningApp) -> None:
     text = answer(app, "map github Octo-Cat <@U0ALICE|alice>", ADMIN, "/uptake-admin")
     assert "Linked GitHub Copilot account `octo-cat` to <@U0ALICE>" in text
     assert "GitHub Copilot" in answer(app, "", "U0ALICE")
-    assert audit_actions(app.engine) == ["identity.mapped"]
+    assert audit_actions(app.engine) == ["admin.map", "identity.mapped"]
 
 
 def test_admin_lists_claims_with_buttons(app_with_admin: RunningApp) -> None:

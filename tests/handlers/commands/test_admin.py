@@ -1,0 +1,120 @@
+"""`/uptake-admin`: teams, managers, policy, seats and status, every use audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from storage import queries
+from storage.engine import session as open_session
+from storage.models import AuditEntry, utcnow
+from tests.factories import make_identity, make_person
+from tests.handlers.commands.test_linking import ADMIN, answer, app_with_admin
+from tests.handlers.conftest import RunningApp
+
+__all__ = ["app_with_admin"]  # the fixture, imported for pytest
+
+
+def admin(app: RunningApp, text: str) -> str:
+    return answer(app, text, ADMIN, "/uptake-admin")
+
+
+def audit(app: RunningApp) -> list[tuple[str, int | None]]:
+    with app.engine.connect() as connection:
+        return [
+            (action, subject)
+            for action, subject in connection.execute(
+                sa.select(AuditEntry.action, AuditEntry.subject_person_id).order_by(AuditEntry.id)
+            )
+        ]
+
+
+def make_team(app: RunningApp, slug: str, members: list[str]) -> int:
+    with open_session(app.engine) as session:
+        team_id = queries.upsert_teams(
+            session, [{"slug": slug, "name": slug.title(), "parent_id": None, "source": "org_file"}]
+        )[slug]
+        ids = queries.upsert_people(session, [{"slack_user_id": m} for m in members])
+        queries.add_memberships(
+            session, [{"team_id": team_id, "person_id": ids[m], "role": "member"} for m in members]
+        )
+        session.commit()
+    return team_id
+
+
+def test_teams_team_and_manager_changes(app_with_admin: RunningApp) -> None:
+    app = app_with_admin
+    make_team(app, "payments", [f"U0P{n}" for n in range(6)])
+    assert "`payments` — Payments (org_file, 6 people)" in admin(app, "teams")
+
+    assert "<@U0MGR> now manages `payments`" in admin(app, "manager add payments <@U0MGR|mgr>")
+    assert "already manages" in admin(app, "manager add payments <@U0MGR>")
+    assert "*Managers:* <@U0MGR>" in admin(app, "team payments")
+    # the new manager can now see the team
+    text = answer(app, "payments", "U0MGR", "/teamusage")
+    assert "People in scope:* 6" in text
+    assert "no longer manages" in admin(app, "manager remove payments <@U0MGR>")
+    assert "I can't show you" in answer(app, "payments", "U0MGR", "/teamusage")
+
+    actions = [action for action, _ in audit(app)]
+    assert actions.count("team.manager_added") == 2 and "team.manager_removed" in actions
+    assert "admin.teams" in actions and "admin.team" in actions
+
+
+def test_policy_shows_the_thresholds_in_force(app_with_admin: RunningApp) -> None:
+    text = admin(app_with_admin, "policy")
+    assert "Minimum group size (k):* 5" in text
+    assert "400 days" in text and "light 1–5" in text
+
+
+def test_seat_list_names_seats_only_and_audits_each_person(app_with_admin: RunningApp) -> None:
+    app = app_with_admin
+    now = utcnow()
+    owner = make_person(app.engine, slack_user_id="U0SEAT", name="Seat Holder")
+    make_identity(app.engine, tool="copilot", external_id="idle-dev", person_id=owner)
+    with open_session(app.engine) as session:
+        queries.replace_seats(
+            session,
+            "copilot",
+            [
+                {
+                    "external_id": "idle-dev",
+                    "assigned_at": now - dt.timedelta(days=90),
+                    "last_activity_at": now - dt.timedelta(days=40),
+                    "pending_cancellation_date": None,
+                    "plan": "business",
+                    "synced_at": now,
+                },
+                {
+                    "external_id": "never-used",
+                    "assigned_at": now - dt.timedelta(days=10),
+                    "last_activity_at": None,
+                    "pending_cancellation_date": None,
+                    "plan": "business",
+                    "synced_at": now,
+                },
+                {
+                    "external_id": "busy-dev",
+                    "assigned_at": now - dt.timedelta(days=90),
+                    "last_activity_at": now - dt.timedelta(days=1),
+                    "pending_cancellation_date": None,
+                    "plan": "business",
+                    "synced_at": now,
+                },
+            ],
+        )
+        session.commit()
+    text = admin(app, "seats")
+    assert "Unused Copilot seats: 2 of 3" in text
+    assert "seat `idle-dev`: assigned, unused for 40 days" in text
+    assert "seat `never-used`: assigned, unused for ever (never used)" in text
+    assert "busy-dev" not in text and "Seat Holder" not in text
+    assert ("admin.viewed_person", owner) in audit(app)
+    # the seat holder sees that look in their own privacy view
+    assert "an admin looked at your data" in answer(app, "privacy", "U0SEAT")
+
+
+def test_status_shows_sources_and_counts(app_with_admin: RunningApp) -> None:
+    text = admin(app_with_admin, "status")
+    assert "Usage sources" in text and "people:" in text and "daily rows:" in text
