@@ -181,12 +181,12 @@ def summarize_usage(
         raise ValueError(f"window must be one of {WINDOWS}, not {window_days}")
     earliest = today - dt.timedelta(days=max(window_days, 7 * HABIT_WEEKS) - 1)
     with open_session(engine) as session:
-        identities = queries.identities_of(session, person_id)
+        identities = queries.identity_summary(session, person_id)
         rows = queries.usage_rows_for_person(session, person_id, earliest, today)
         sources = {row.source for row in rows}
         states = queries.sync_states(session, sources) if sources else []
 
-    verified_tools = {identity.tool for identity in identities if identity.verified}
+    verified_tools = {tool for tool, verified in identities if verified}
     tools, active, tier, tier_active, habit, weekly = summarize_rows(
         rows,
         window_days=window_days,
@@ -209,7 +209,7 @@ def summarize_usage(
         start=today - dt.timedelta(days=window_days - 1),
         end=today,
         has_identities=bool(verified_tools),
-        pending_identities=sum(1 for identity in identities if not identity.verified),
+        pending_identities=sum(1 for _, verified in identities if not verified),
         tools=tools,
         active_days=active,
         tier=tier,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import (
     AuditEntry,
@@ -26,6 +27,8 @@ from storage.models import (
     VendorTeamMember,
     utcnow,
 )
+
+_DAILY_USAGE: sa.Table = SQLModel.metadata.tables["daily_usage"]
 
 # Bound parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535.
 _MAX_PARAMS = 30_000
@@ -87,7 +90,8 @@ def upsert_daily_usage(session: Session, rows: Sequence[Mapping[str, Any]]) -> i
     insert = _insert_for(session)
     now = utcnow()
     prepared = [{**row, "updated_at": now} for row in rows]
-    statement = insert(DailyUsage)
+    # The Core table, not the ORM entity: the ORM's bulk path costs more than the database.
+    statement = insert(_DAILY_USAGE)
     statement = statement.on_conflict_do_update(
         index_elements=["identity_id", "day"],
         set_={
@@ -231,47 +235,73 @@ def identities_of(session: Session, person_id: int) -> list[Identity]:
     )
 
 
+_USAGE_ROWS = (
+    sa.select(
+        col(DailyUsage.day),
+        col(DailyUsage.tool),
+        col(DailyUsage.source),
+        col(DailyUsage.active),
+        col(DailyUsage.interactions),
+        col(DailyUsage.generations),
+        col(DailyUsage.acceptances),
+        col(DailyUsage.lines_accepted),
+        col(DailyUsage.cost_cents),
+        col(DailyUsage.cost_kind),
+        # Read as text and decoded once per distinct value: most days repeat a feature set.
+        sa.cast(col(DailyUsage.features), sa.Text),
+    )
+    .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
+    .where(
+        col(Identity.person_id) == sa.bindparam("person_id"),
+        col(Identity.verified).is_(True),
+        col(DailyUsage.day) >= sa.bindparam("since"),
+        col(DailyUsage.day) <= sa.bindparam("until"),
+    )
+)
+
+
 def usage_rows_for_person(
     session: Session, person_id: int, since: dt.date, until: dt.date
 ) -> list[UsageRow]:
-    """The person's daily usage from verified identities, `since` to `until` inclusive."""
-    statement = (
-        sa.select(
-            col(DailyUsage.day),
-            col(DailyUsage.tool),
-            col(DailyUsage.source),
-            col(DailyUsage.active),
-            col(DailyUsage.interactions),
-            col(DailyUsage.generations),
-            col(DailyUsage.acceptances),
-            col(DailyUsage.lines_accepted),
-            col(DailyUsage.cost_cents),
-            col(DailyUsage.cost_kind),
-            col(DailyUsage.features),
-        )
-        .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
-        .where(
-            col(Identity.person_id) == person_id,
-            col(Identity.verified).is_(True),
-            col(DailyUsage.day) >= since,
-            col(DailyUsage.day) <= until,
-        )
+    """The person's daily usage from verified identities, `since` to `until` inclusive.
+
+    This is `/myusage`'s hot path: Core execution (no ORM loading) of a statement built once.
+    """
+    decoded: dict[str | None, tuple[str, ...]] = {None: ()}
+    rows = []
+    result = session.connection().execute(
+        _USAGE_ROWS, {"person_id": person_id, "since": since, "until": until}
     )
-    return [
-        UsageRow(
-            day=row.day,
-            tool=row.tool,
-            source=row.source,
-            active=bool(row.active),
-            interactions=row.interactions,
-            generations=row.generations,
-            acceptances=row.acceptances,
-            lines_accepted=row.lines_accepted,
-            cost_cents=row.cost_cents,
-            cost_kind=row.cost_kind,
-            features=tuple(row.features or ()),
+    for day, tool, source, active, inter, gen, acc, lines, cost, kind, features in result.all():
+        if features not in decoded:
+            decoded[features] = tuple(json.loads(features) or ())
+        rows.append(
+            UsageRow(
+                day=day,
+                tool=tool,
+                source=source,
+                active=bool(active),
+                interactions=inter,
+                generations=gen,
+                acceptances=acc,
+                lines_accepted=lines,
+                cost_cents=cost,
+                cost_kind=kind,
+                features=decoded[features],
+            )
         )
-        for row in session.execute(statement)
+    return rows
+
+
+def identity_summary(session: Session, person_id: int) -> list[tuple[str, bool]]:
+    """(tool, verified) of each of the person's identities (a light read for `/myusage`)."""
+    return [
+        (tool, bool(verified))
+        for tool, verified in session.connection().execute(
+            sa.select(col(Identity.tool), col(Identity.verified)).where(
+                col(Identity.person_id) == person_id
+            )
+        )
     ]
 
 
