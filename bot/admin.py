@@ -18,11 +18,13 @@ from bot.blocks.admin import (
     sources_blocks,
     team_detail_blocks,
     teams_blocks,
+    tips_blocks,
 )
 from bot.blocks.common import Block
 from bot.collectors.registry import SOURCES
 from bot.linking import admin_map, tool_from_word
 from bot.people import ensure_person
+from bot.privacy import CountRequest, disclose
 from bot.services import Services
 from bot.teams import descendants, find_team, load_teams, team_people
 from bot.tools import COPILOT
@@ -30,7 +32,7 @@ from storage import queries
 from storage.engine import session as open_session
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
-SIMPLE = {"help", "claims", "sources", "status", "teams", "policy", "seats"}
+SIMPLE = {"help", "claims", "sources", "status", "teams", "policy", "seats", "tips"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +111,7 @@ def answer_admin(
         "team": _team,
         "policy": _policy,
         "seats": _seats,
+        "tips": _tips,
         "map": _map,
         "manager": _manager,
     }.get(request.kind)
@@ -202,6 +205,27 @@ def _seats(
             )
         session.commit()
     return seats_blocks(idle, total=len(seats), now=now), "Unused seats"
+
+
+def _tips(
+    services: Services, _client: WebClient, _user: str, _request: AdminRequest
+) -> tuple[list[Block], str]:
+    k = services.settings.min_group_size
+    with open_session(services.engine) as session:
+        by_tip = queries.tip_feedback_by_tip(session)
+    rows = []
+    for tip_id, reactions in sorted(by_tip.items()):
+        # Figures per tip, never per person: a tip sent to fewer than k people shows nothing.
+        result = disclose(
+            {person for person, _ in reactions},
+            k=k,
+            counts=[
+                CountRequest(name, frozenset(p for p, feedback in reactions if feedback == name))
+                for name in ("helpful", "not_for_me", "stop")
+            ],
+        )
+        rows.append((tip_id, len({person for person, _ in reactions}), result))
+    return tips_blocks(rows, k), "Tip figures"
 
 
 def _map(

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from bot.services import Services
 from bot.settings import Settings
+from bot.tips.writer import tip_writer_for
 from handlers import register_all
 from storage.engine import make_engine
 
@@ -58,7 +59,9 @@ def create_app(
         raise ValueError("SLACK_BOT_TOKEN is required to run the Slack app")
     if services is None:
         services = Services(
-            settings=settings, engine=engine or make_engine(settings.database_url), llm=llm
+            settings=settings,
+            engine=engine or make_engine(settings.database_url),
+            llm=llm if llm is not None else tip_writer_for(settings),
         )
     signing_secret = settings.slack_signing_secret
     app = App(

@@ -22,8 +22,13 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 from bot import jobs
+from bot.adoption import TierThresholds
 from bot.collectors.registry import SOURCES
 from bot.settings import Settings
+from bot.tips.library import default_library
+from bot.tips.llm import TipWriter
+from bot.tips.service import plan_tips
+from bot.tips.writer import tip_writer_for
 from storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -39,8 +44,14 @@ class JobSpec:
     description: str
 
 
-def job_specs(settings: Settings, engine: Engine, client: WebClient | None) -> list[JobSpec]:
+def job_specs(
+    settings: Settings,
+    engine: Engine,
+    client: WebClient | None,
+    writer: TipWriter | None = None,
+) -> list[JobSpec]:
     """Every scheduled job, in one place."""
+    writer = writer or tip_writer_for(settings)
     specs = [
         JobSpec(
             f"sync:{source.name}",
@@ -53,6 +64,23 @@ def job_specs(settings: Settings, engine: Engine, client: WebClient | None) -> l
         for source in SOURCES
         if source.enabled(settings)
     ]
+    specs.append(
+        JobSpec(
+            "tips",
+            IntervalTrigger(hours=1, jitter=120),
+            lambda now: plan_tips(
+                engine=engine,
+                library=default_library(),
+                writer=writer,
+                thresholds=TierThresholds(
+                    light_max=settings.tier_light_max_days,
+                    regular_max=settings.tier_regular_max_days,
+                ),
+                now=now,
+            ),
+            "plan tips for people who opted in and are due, hourly",
+        )
+    )
     specs.append(
         JobSpec(
             "retention",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
-from bot.adoption import WINDOWS, summarize_usage
+from bot.adoption import WINDOWS, Tier, summarize_usage
 from bot.blocks.common import Block
 from bot.blocks.links import (
     claim_conflict_blocks,
@@ -20,6 +20,7 @@ from bot.blocks.links import (
 )
 from bot.blocks.myusage import fallback_text, help_blocks, myusage_blocks
 from bot.blocks.privacy import export_sent_blocks, forget_confirm_blocks, privacy_blocks
+from bot.blocks.tips import get_tips_button
 from bot.linking import (
     CLAIMABLE_TOOLS,
     ClaimStatus,
@@ -32,6 +33,7 @@ from bot.outbox import deliver_due, enqueue
 from bot.people import PersonRef, ensure_person, find_person
 from bot.personal_data import as_json, forget_person, personal_data, privacy_summary
 from bot.services import Services
+from bot.tips.service import tip_settings
 from storage import queries
 from storage.engine import session as open_session
 
@@ -108,7 +110,15 @@ def summary_answer(
         today=local_today(person.tz, now),
         thresholds=services.thresholds,
     )
-    return myusage_blocks(summary, now=now), fallback_text(summary)
+    blocks = myusage_blocks(summary, now=now)
+    # Offer tips to those they would suit; never send them unasked.
+    if (
+        summary.has_identities
+        and summary.tier in (Tier.INACTIVE, Tier.LIGHT)
+        and not tip_settings(services.engine, person.id).enabled
+    ):
+        blocks.append(get_tips_button())
+    return blocks, fallback_text(summary)
 
 
 def answer_myusage(

@@ -74,6 +74,7 @@ def enqueue(
     person_id: int | None = None,
     now: dt.datetime | None = None,
     not_before: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
 ) -> bool:
     """Write a message to the outbox, due at `not_before` (default `now`).
 
@@ -85,7 +86,11 @@ def enqueue(
             key=key,
             kind=kind,
             channel=channel,
-            payload={"text": text, "blocks": blocks or []},
+            payload={
+                "text": text,
+                "blocks": blocks or [],
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
             person_id=person_id,
             not_before=not_before or now,
         )
@@ -131,6 +136,10 @@ def _deliver_one(
     client: WebClient, message: OutboxMessage, now: dt.datetime
 ) -> tuple[str, OutboxState, str | None, str | None, dt.datetime | None]:
     key = message.idempotency_key
+    expires = message.payload.get("expires_at")
+    if expires and now > dt.datetime.fromisoformat(expires):
+        # A message with a time window (a tip at a sensible local hour) is not sent late.
+        return ("failed", OutboxState.FAILED, None, "expired", None)
     try:
         if message.attempts > 1:
             ts = _find_in_history(client, message.channel, key)

@@ -34,6 +34,7 @@ from storage.personal import (
     person_for_update,
     seats_about,
     team_memberships_of,
+    tip_deliveries_of,
     tip_preference_of,
     usage_span_about,
     vendor_team_memberships_about,
@@ -52,6 +53,7 @@ EXPORT_SECTIONS: Mapping[str, str] = {
     "vendor_team_member": "vendor_teams",
     "seat": "seats",
     "tip_preference": "tip_preference",
+    "tip_delivery": "tip_deliveries",
     "outbox": "outbox",
     "audit_log": "audit_log",
 }
@@ -152,7 +154,26 @@ class TipPreferenceRecord:
     enabled: bool
     frequency: str
     snoozed_until: dt.date | None
+    any_tier: bool
+    paused: bool
+    asked_to_continue_at: dt.datetime | None
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TipDeliveryRecord:
+    """A tip planned for the person, and their reaction to it."""
+
+    tip_id: str
+    library_version: str
+    period: str
+    reason: str
+    scheduled_for: dt.datetime
+    outbox_key: str
+    reworded: bool
+    feedback: str | None
+    feedback_at: dt.datetime | None
+    created_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +216,7 @@ class PersonalData:
     vendor_teams: tuple[VendorTeamRecord, ...]
     seats: tuple[SeatRecord, ...]
     tip_preference: TipPreferenceRecord | None
+    tip_deliveries: tuple[TipDeliveryRecord, ...]
     outbox: tuple[OutboxRecord, ...]
     audit_log: tuple[AuditRecord, ...]
 
@@ -266,7 +288,25 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
                 enabled=preference.enabled,
                 frequency=preference.frequency,
                 snoozed_until=preference.snoozed_until,
+                any_tier=preference.any_tier,
+                paused=preference.paused,
+                asked_to_continue_at=preference.asked_to_continue_at,
                 updated_at=preference.updated_at,
+            ),
+            tip_deliveries=tuple(
+                TipDeliveryRecord(
+                    tip_id=delivery.tip_id,
+                    library_version=delivery.library_version,
+                    period=delivery.period,
+                    reason=delivery.reason,
+                    scheduled_for=delivery.scheduled_for,
+                    outbox_key=delivery.outbox_key,
+                    reworded=delivery.reworded,
+                    feedback=delivery.feedback,
+                    feedback_at=delivery.feedback_at,
+                    created_at=delivery.created_at,
+                )
+                for delivery in tip_deliveries_of(session, person_id)
             ),
             outbox=tuple(
                 OutboxRecord(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Engine
 
 from bot.adoption import TierThresholds
 from bot.settings import Settings
+from bot.tips.llm import LibraryText, TipWriter
 from storage.models import utcnow
 
 
@@ -22,6 +23,13 @@ class Services:
     engine: Engine
     llm: Any | None = None
     clock: Callable[[], dt.datetime] = field(default=utcnow)
+
+    @property
+    def tip_writer(self) -> TipWriter:
+        """Rewords tips through the configured LLM, or returns the library text."""
+        if self.llm is not None:
+            return cast(TipWriter, self.llm)
+        return LibraryText()
 
     @property
     def thresholds(self) -> TierThresholds:

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     openai_admin_base_url: str = "https://api.openai.com/v1"
     cursor_api_key: SecretStr | None = None
     cursor_api_url: str = "https://api.cursor.com"
+    # Tip rewording through any OpenAI-compatible endpoint (optional; off without a key).
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str = "https://api.openai.com/v1"
+    openai_model: str = "gpt-4.1-mini"
+    openai_timeout_seconds: float = Field(default=4.0, gt=0, le=30)
     sync_interval_minutes: int = Field(default=60, ge=60, le=24 * 60)
     sync_backfill_days: int = Field(default=28, ge=1, le=365)
     vendor_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
@@ -65,6 +70,7 @@ class Settings(BaseSettings):
         "anthropic_admin_key",
         "openai_admin_key",
         "cursor_api_key",
+        "openai_api_key",
         mode="before",
     )
     @classmethod

@@ -201,6 +201,13 @@ class TipPreference(SQLModel, table=True):
     enabled: bool = False
     frequency: str = Field(default="weekly", max_length=16)
     snoozed_until: dt.date | None = None
+    # Tips even while regular or power (they asked for them when already past light).
+    any_tier: bool = False
+    # Paused after three tips in a row went unanswered and the "keep sending?" went unanswered.
+    paused: bool = False
+    asked_to_continue_at: dt.datetime | None = Field(
+        default=None, sa_column=_tz_column(nullable=True)
+    )
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
 
 
@@ -280,3 +287,29 @@ class VendorTeamMember(SQLModel, table=True):
             sa.ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True, index=True
         )
     )
+
+
+class TipDelivery(SQLModel, table=True):
+    """A tip planned for (and then sent to) a person, and what they made of it."""
+
+    __tablename__ = "tip_delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "tip_id", "period", name="uq_tip_delivery_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("person.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    tip_id: str = Field(max_length=80, index=True)
+    library_version: str = Field(max_length=32)
+    period: str = Field(max_length=16)  # the local ISO week it is for, e.g. 2026-W48
+    reason: str = Field(default="", max_length=32)  # the usage gap it answers
+    scheduled_for: dt.datetime = Field(sa_column=_tz_column())
+    outbox_key: str = Field(max_length=200)
+    reworded: bool = False
+    feedback: str | None = Field(default=None, max_length=16)
+    feedback_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())

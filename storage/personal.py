@@ -16,6 +16,7 @@ from storage.models import (
     Person,
     Seat,
     Team,
+    TipDelivery,
     TipPreference,
     VendorTeamMember,
 )
@@ -152,6 +153,17 @@ def audit_entries_about(
     return list(session.exec(statement))
 
 
+def tip_deliveries_of(session: Session, person_id: int) -> list[TipDelivery]:
+    """Every tip planned for the person, oldest first."""
+    return list(
+        session.exec(
+            select(TipDelivery)
+            .where(TipDelivery.person_id == person_id)
+            .order_by(col(TipDelivery.scheduled_for), col(TipDelivery.id))
+        )
+    )
+
+
 def delete_person_data(session: Session, person: Person) -> dict[str, int]:
     """Delete every row about the person, the person row last; rows deleted per table.
 
@@ -173,6 +185,7 @@ def delete_person_data(session: Session, person: Person) -> dict[str, int]:
             "tip_preference",
             sa.delete(TipPreference).where(col(TipPreference.person_id) == person.id),
         ),
+        ("tip_delivery", sa.delete(TipDelivery).where(col(TipDelivery.person_id) == person.id)),
         ("outbox", sa.delete(OutboxMessage).where(_outbox_to(person))),
         ("audit_log", sa.delete(AuditEntry).where(col(AuditEntry.subject_person_id) == person.id)),
         ("person", sa.delete(Person).where(col(Person.id) == person.id)),

@@ -222,11 +222,12 @@ def test_bot_scopes_are_allow_listed(manifest: Manifest) -> None:
 
 def test_slash_commands_are_the_ones_the_app_registers(manifest: Manifest) -> None:
     from handlers.commands.admin import ADMIN_COMMAND
+    from handlers.commands.aitips import AITIPS_COMMAND
     from handlers.commands.myusage import MYUSAGE_COMMAND
     from handlers.commands.teamusage import TEAMUSAGE_COMMAND
 
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    assert set(commands) == {MYUSAGE_COMMAND, ADMIN_COMMAND, TEAMUSAGE_COMMAND}
+    assert set(commands) == {MYUSAGE_COMMAND, ADMIN_COMMAND, TEAMUSAGE_COMMAND, AITIPS_COMMAND}
     assert commands[MYUSAGE_COMMAND]["should_escape"] is False
     # mentions must arrive as <@U…> so the admin command can resolve them
     assert commands[ADMIN_COMMAND]["should_escape"] is True

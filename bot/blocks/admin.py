@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.blocks.common import Block, context, header, section
 from bot.blocks.links import claim_review_blocks
 from bot.linking import LinkView
+from bot.privacy import Disclosure
 from bot.tools import tool_label
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ is written to the audit log (the people concerned can read the entries about the
 • `/uptake-admin map github LOGIN @person` — link an account to a person \
 (also `claude_code`, `cursor`, `openai` with the vendor's id or email)
 • `/uptake-admin seats` — Copilot seats assigned but unused for 28 days (audited)
+• `/uptake-admin tips` — per tip: sent, helpful, not for me, stopped (never per person)
 • `/uptake-admin policy` — the privacy minimum, retention and tier thresholds in force
 • `/uptake-admin help` — this help\
 """
@@ -184,3 +186,28 @@ def _chunked_sections(lines: Sequence[str], limit: int = 2900) -> list[Block]:
     if current:
         blocks.append(section(current))
     return blocks[:40]
+
+
+def tips_blocks(rows: Sequence[tuple[str, int, Disclosure]], k: int) -> list[Block]:
+    """Tip figures per tip, through the privacy rules."""
+    if not rows:
+        return [section("No tips have been sent yet.")]
+
+    def shown(result: Disclosure, key: str) -> str:
+        value = result.counts.get(key)
+        return "—" if value is None else str(value)
+
+    lines = []
+    for tip_id, sent, result in rows[:MAX_TEAMS_SHOWN]:
+        if not result.group_visible:
+            lines.append(f"• `{tip_id}`: sent to fewer than {k} people, figures hidden")
+            continue
+        lines.append(
+            f"• `{tip_id}`: sent {sent} · helpful {shown(result, 'helpful')} · not for me "
+            f"{shown(result, 'not_for_me')} · stopped {shown(result, 'stop')}"
+        )
+    return [
+        header("Tip figures"),
+        *_chunked_sections(lines),
+        context(f"Counts per tip only; — is hidden because it would be about fewer than {k}."),
+    ]

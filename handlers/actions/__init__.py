@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers.actions import claims, forget
+from handlers.actions import claims, forget, tips
 
 
 def register(app: App, services: Services) -> None:
     """Register every action listener."""
     claims.register(app, services)
     forget.register(app, services)
+    tips.register(app, services)

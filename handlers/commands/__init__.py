@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers.commands import admin, myusage, teamusage
+from handlers.commands import admin, aitips, myusage, teamusage
 
 
 def register(app: App, services: Services) -> None:
@@ -13,3 +13,4 @@ def register(app: App, services: Services) -> None:
     myusage.register(app, services)
     admin.register(app, services)
     teamusage.register(app, services)
+    aitips.register(app, services)

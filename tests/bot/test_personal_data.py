@@ -116,6 +116,18 @@ def _build(engine: Engine, key: str, name: str, *, with_refused: bool) -> Someon
             ],
         )
         session.add(TipPreference(person_id=person_id, enabled=True, frequency="weekly"))
+        queries.add_tip_delivery(
+            session,
+            {
+                "person_id": person_id,
+                "tip_id": f"tip-for-{key}",
+                "library_version": "test",
+                "period": "2026-W48",
+                "reason": "getting_started",
+                "scheduled_for": dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC),
+                "outbox_key": f"nudge-{key}-1",
+            },
+        )
         queries.enqueue_message(
             session,
             key=f"nudge-{key}-1",
