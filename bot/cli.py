@@ -31,6 +31,8 @@ from bot.people import find_person
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sync import sync_all
+from bot.tips.library import default_library
+from bot.tips.service import preview_tip
 from bot.web import UptakeWSGI
 from storage import queries
 from storage.engine import make_engine
@@ -260,6 +262,23 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         for archetype, slack_user_id in result.samples.items():
             print(f"\n### /myusage for a {archetype} user ({slack_user_id})\n")
             print(_render_myusage(services, slack_user_id, None, MyUsageRequest()))
+        light = result.samples.get("light")
+        person = find_person(engine, slack_user_id=light) if light else None
+        if person is not None:
+            choice = preview_tip(
+                engine,
+                person_id=person.id,
+                slack_user_id=person.slack_user_id,
+                tz=person.tz,
+                library=default_library(),
+                thresholds=services.thresholds,
+                now=utcnow(),
+            )
+            if choice is not None:
+                print(
+                    f"\n### A sample tip for the light user (if they opted in: {choice.reason})\n"
+                )
+                print(f"{choice.tip.text}\nRead more: {choice.tip.link}")
     print("\nTry: uptake myusage --user UDEMO0001 --window 90d")
     return 0
 

@@ -19,7 +19,7 @@ from bot.local_time import SendWindow, local_week, next_send_time, zone
 from bot.outbox import enqueue
 from bot.tips.library import TipLibrary
 from bot.tips.llm import TipAggregates, TipWriter
-from bot.tips.selection import PastTip, find_gaps, select_tip
+from bot.tips.selection import Choice, PastTip, find_gaps, select_tip
 from bot.tools import tool_label
 from storage import queries
 from storage.engine import session as open_session
@@ -195,6 +195,33 @@ def plan_tip_for(
         expires_at=None if immediately else send_at + dt.timedelta(hours=1),
     )
     return PlannedTip(delivery_id, key, choice.tip.id, send_at)
+
+
+def preview_tip(
+    engine: Engine,
+    *,
+    person_id: int,
+    slack_user_id: str,
+    tz: str,
+    library: TipLibrary,
+    thresholds: TierThresholds,
+    now: dt.datetime,
+) -> Choice | None:
+    """The tip the person would get next, without planning or sending anything."""
+    recent, longer = _summaries(engine, person_id, tz, now, thresholds)
+    with open_session(engine) as session:
+        history = [
+            PastTip(d.tip_id, d.scheduled_for.date(), d.feedback)
+            for d in queries.tip_history(session, person_id)
+        ]
+    return select_tip(
+        library,
+        find_gaps(recent, longer),
+        history,
+        day=now.astimezone(zone(tz)).date(),
+        person_key=slack_user_id,
+        regardless_of_tier=True,
+    )
 
 
 def _unanswered_streak(history: list[tuple[dt.datetime, str | None, bool]]) -> int:

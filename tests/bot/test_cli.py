@@ -118,6 +118,7 @@ def test_start_without_credentials_runs_the_demo(
     assert main(["start"]) == 0
     out = capsys.readouterr().out
     assert "No Slack credentials" in out and "Demo organisation ready: 300 people" in out
+    assert "A sample tip for the light user" in out and "Read more: https://" in out
     assert counts(engine)[0] == 300
 
 

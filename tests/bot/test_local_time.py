@@ -535,21 +535,36 @@ def send_cases(
     draw: st.DrawFn,
 ) -> tuple[SendWindow, str, dt.datetime, dt.date | None, str]:
     name = draw(st.sampled_from(ZONES))
+    tz = ZoneInfo(name)
+    window = draw(windows())
+    slot_key = draw(st.text(max_size=12))
     after = draw(afters(name))
+    aim_near_slot: bool = draw(st.booleans())
+    if aim_near_slot:
+        # Put `after` shortly before (or just after) that local day's slot, where the choice
+        # between "today" and "the next allowed day" is made.
+        moment = first_moment(tz, after.astimezone(tz).date(), window.slot_time(slot_key))
+        if moment is not None:
+            after = moment - dt.timedelta(seconds=draw(st.integers(-120, 4 * 3600)))
     not_before = None
     if draw(st.booleans()):
-        local_date = after.astimezone(ZoneInfo(name)).date()
+        local_date = after.astimezone(tz).date()
         not_before = local_date + dt.timedelta(days=draw(st.integers(-3, 10)))
-    return draw(windows()), name, after, not_before, draw(st.text(max_size=12))
+    return window, name, after, not_before, slot_key
 
 
 GAP_KEY = key_where(LONDON_NIGHT, lambda offset: 30 <= offset < 90)[0]
+GAP_TAIL = SendWindow(EVERY_DAY, dt.time(0, 30), dt.time(2))  # ends where London's gap ends
+GAP_TAIL_KEY = key_where(GAP_TAIL, lambda offset: 30 <= offset < 90)[0]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(send_cases())
 @example(  # London spring-forward with a slot in the gap
     (LONDON_NIGHT, LONDON, utc(2026, 3, 28, 22), None, GAP_KEY),
+)
+@example(  # London spring-forward: the gap eats the rest of the window after the slot
+    (GAP_TAIL, LONDON, utc(2026, 3, 28, 22), None, GAP_TAIL_KEY),
 )
 @example(  # Beirut falls back at midnight: Saturday 23:00-23:59 happens twice
     (
@@ -749,13 +764,18 @@ def test_next_weekly_time_properties(
     # Brute force: the first date with that weekday whose first minute at/after `at` (the first
     # occurrence, or the end of a gap) is strictly after `after`.
     day = after.astimezone(tz).date() - dt.timedelta(days=7)
-    while True:
+    for _ in range(30):
         if day.weekday() == weekday:
             moment = first_moment(tz, day, at)
             if moment is not None and moment > after:
                 break
         day += dt.timedelta(days=1)
+    else:  # pragma: no cover
+        raise AssertionError("brute force found nothing")
     assert result == moment
+    # Asking again from the result itself moves on by about a week (strictly after).
+    again = next_weekly_time(weekday, at, name, after=result)
+    assert dt.timedelta(days=7, hours=-2) <= again - result <= dt.timedelta(days=7, hours=2)
     if wall.time() != at:
         # Only a DST gap may move it: the result is the instant the clocks jumped.
         just_before = (result - dt.timedelta(seconds=1)).astimezone(tz)

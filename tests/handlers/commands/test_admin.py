@@ -118,3 +118,46 @@ def test_seat_list_names_seats_only_and_audits_each_person(app_with_admin: Runni
 def test_status_shows_sources_and_counts(app_with_admin: RunningApp) -> None:
     text = admin(app_with_admin, "status")
     assert "Usage sources" in text and "people:" in text and "daily rows:" in text
+
+
+def test_tip_figures_are_per_tip_never_per_person(app_with_admin: RunningApp) -> None:
+    app = app_with_admin
+    now = utcnow()
+    with open_session(app.engine) as session:
+        for n in range(7):
+            person = queries.upsert_people(session, [{"slack_user_id": f"U0TIP{n}"}])[f"U0TIP{n}"]
+            for tip_id in ("popular-tip", *(["rare-tip"] if n < 2 else [])):
+                key = f"tip:{person}:{tip_id}"
+                queries.add_tip_delivery(
+                    session,
+                    {
+                        "person_id": person,
+                        "tip_id": tip_id,
+                        "library_version": "t",
+                        "period": "2026-W48",
+                        "scheduled_for": now,
+                        "outbox_key": key,
+                    },
+                )
+                queries.enqueue_message(
+                    session,
+                    key=key,
+                    kind="tip",
+                    channel=f"U0TIP{n}",
+                    payload={"text": "tip"},
+                    person_id=person,
+                )
+        session.commit()
+    with app.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE outbox SET state = 'sent'"))
+        connection.execute(
+            sa.text(
+                "UPDATE tip_delivery SET feedback = 'helpful' WHERE tip_id = 'popular-tip' "
+                "AND person_id IN (SELECT id FROM person WHERE slack_user_id < 'U0TIP5')"
+            )
+        )
+    text = admin(app, "tips")
+    # 5 of 7 found it helpful, but showing 5 would give away the 2 who did not react
+    assert "`popular-tip`: sent 7 · helpful — · not for me 0 · stopped 0" in text
+    assert "`rare-tip`: sent to fewer than 5 people, figures hidden" in text
+    assert "U0TIP" not in text
