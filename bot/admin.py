@@ -20,7 +20,7 @@ from bot.blocks.admin import (
     teams_blocks,
     tips_blocks,
 )
-from bot.blocks.common import Block
+from bot.blocks.common import Block, section
 from bot.collectors.registry import SOURCES
 from bot.linking import admin_map, tool_from_word
 from bot.people import ensure_person
@@ -31,6 +31,7 @@ from bot.tools import COPILOT
 from storage import queries
 from storage.engine import session as open_session
 
+CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 SIMPLE = {"help", "claims", "sources", "status", "teams", "policy", "seats", "tips"}
 
@@ -71,6 +72,15 @@ def parse_admin(text: str) -> AdminRequest:
                 tool=tool_from_word(lowered[1]) or "",
                 external_id=words[2],
                 target_user_id=target,
+            )
+    if len(words) == 3 and lowered[0] in {"digest-channel", "no-digest-channel"}:
+        channel = CHANNEL.match(words[2])
+        if channel:
+            return AdminRequest(
+                "channel",
+                team=words[1],
+                target_user_id=channel.group(1) or channel.group(2),
+                add=lowered[0] == "digest-channel",
             )
     if len(words) == 4 and lowered[0] == "manager" and lowered[1] in {"add", "remove"}:
         target = _mention(words[3])
@@ -114,6 +124,7 @@ def answer_admin(
         "tips": _tips,
         "map": _map,
         "manager": _manager,
+        "channel": _channel,
     }.get(request.kind)
     if handler is None:
         note = (
@@ -237,6 +248,23 @@ def _map(
     except ValueError as exc:
         return admin_help_blocks(note=str(exc)), "Not mapped"
     return mapped_blocks(view, request.target_user_id), "Mapped"
+
+
+def _channel(
+    services: Services, _client: WebClient, user_id: str, request: AdminRequest
+) -> tuple[list[Block], str]:
+    teams = load_teams(services.engine, services.settings.team_sources)
+    matches = find_team(teams, request.team)
+    if len(matches) != 1:
+        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+    with open_session(services.engine) as session:
+        queries.set_digest_subscription(
+            session, matches[0].id, request.target_user_id, active=request.add
+        )
+        session.commit()
+    verb = "will get" if request.add else "will no longer get"
+    text = f"<#{request.target_user_id}> {verb} the weekly digest for `{matches[0].slug}`."
+    return [section(text)], text
 
 
 def _manager(

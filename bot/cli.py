@@ -21,6 +21,8 @@ from bot.blocks.common import blocks_to_text
 from bot.clock import build_scheduler, job_specs, run_job
 from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
 from bot.demo import build_demo
+from bot.digests.narrative import TemplateNarrative
+from bot.digests.service import build_digest
 from bot.importer import ImportRejected, import_usage
 from bot.jobs import sync_directory
 from bot.linking import MappingRejected, import_identity_map
@@ -31,6 +33,7 @@ from bot.people import find_person
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sync import sync_all
+from bot.teams import load_teams
 from bot.tips.library import default_library
 from bot.tips.service import preview_tip
 from bot.web import UptakeWSGI
@@ -279,6 +282,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
                     f"\n### A sample tip for the light user (if they opted in: {choice.reason})\n"
                 )
                 print(f"{choice.tip.text}\nRead more: {choice.tip.link}")
+        _write_digest_preview(engine, services)
     print("\nTry: uptake myusage --user UDEMO0001 --window 90d")
     return 0
 
@@ -372,6 +376,32 @@ def _sources(settings: Settings, _args: argparse.Namespace) -> int:
         error = f"  FAILING: {state.last_error}" if failing and state else ""
         print(f"{source.name:<12} on    last sync {last}, complete to {complete}{error}")
     return 0
+
+
+def _write_digest_preview(engine: Engine, services: Services) -> None:
+    """Write one manager's digest for this week (text and chart) to the working folder."""
+    teams = load_teams(engine, services.settings.team_sources)
+    team = next((t for t in teams if t.parent_id is not None), None)
+    if team is None:
+        return
+    digest = build_digest(
+        engine,
+        teams,
+        team,
+        tz="UTC",
+        now=utcnow(),
+        k=services.settings.min_group_size,
+        thresholds=services.thresholds,
+        narrative=TemplateNarrative(),
+    )
+    Path("digest-preview.txt").write_text(blocks_to_text(digest.blocks) + "\n")
+    if digest.chart:
+        Path("digest-preview.png").write_bytes(digest.chart)
+    print(
+        f"\n### This week's digest for the manager of {team.name}\n\n"
+        f"{blocks_to_text(digest.blocks)}\n\n(written to digest-preview.txt"
+        + (" and digest-preview.png)" if digest.chart else ")")
+    )
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:

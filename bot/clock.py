@@ -24,6 +24,8 @@ from sqlalchemy.engine import Engine
 from bot import jobs
 from bot.adoption import TierThresholds
 from bot.collectors.registry import SOURCES
+from bot.digests.service import send_weekly_digests
+from bot.digests.writer import narrative_writer_for
 from bot.settings import Settings
 from bot.tips.library import default_library
 from bot.tips.llm import TipWriter
@@ -79,6 +81,26 @@ def job_specs(
                 now=now,
             ),
             "plan tips for people who opted in and are due, hourly",
+        )
+    )
+    specs.append(
+        JobSpec(
+            "digests",
+            # Every quarter hour, so each recipient's own Monday 09:00 is met within 15 minutes;
+            # the outbox key (recipient, team, ISO week) makes every run after the first a no-op.
+            CronTrigger(minute="*/15", timezone="UTC"),
+            lambda now: send_weekly_digests(
+                engine=engine,
+                team_sources=settings.team_sources,
+                k=settings.min_group_size,
+                thresholds=TierThresholds(
+                    light_max=settings.tier_light_max_days,
+                    regular_max=settings.tier_regular_max_days,
+                ),
+                narrative=narrative_writer_for(settings),
+                now=now,
+            ),
+            "queue each manager's weekly digest at their own Monday 09:00",
         )
     )
     specs.append(

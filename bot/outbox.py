@@ -10,6 +10,7 @@ posting again. First attempts skip the check, so the common path costs one API c
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import uuid
@@ -75,10 +76,13 @@ def enqueue(
     now: dt.datetime | None = None,
     not_before: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
+    file: tuple[bytes, str, str] | None = None,
 ) -> bool:
     """Write a message to the outbox, due at `not_before` (default `now`).
 
     False when the key was already there: nothing is added, so re-running a job is safe.
+    `file` is (content, filename, title) for an upload instead of a message; its title must be
+    unique in the conversation: it is how a retry recognises an upload that already happened.
     """
     with open_session(engine) as session:
         added = queries.enqueue_message(
@@ -90,6 +94,13 @@ def enqueue(
                 "text": text,
                 "blocks": blocks or [],
                 "expires_at": expires_at.isoformat() if expires_at else None,
+                "file": None
+                if file is None
+                else {
+                    "base64": base64.b64encode(file[0]).decode(),
+                    "filename": file[1],
+                    "title": file[2],
+                },
             },
             person_id=person_id,
             not_before=not_before or now,
@@ -141,6 +152,9 @@ def _deliver_one(
         # A message with a time window (a tip at a sensible local hour) is not sent late.
         return ("failed", OutboxState.FAILED, None, "expired", None)
     try:
+        upload = message.payload.get("file")
+        if upload:
+            return _upload_file(client, message, upload)
         if message.attempts > 1:
             ts = _find_in_history(client, message.channel, key)
             if ts is not None:
@@ -167,6 +181,35 @@ def _deliver_one(
         return _retry_or_fail(
             message, problem, now + dt.timedelta(seconds=_backoff(message.attempts))
         )
+
+
+def _upload_file(
+    client: WebClient, message: OutboxMessage, upload: dict[str, Any]
+) -> tuple[str, OutboxState, str | None, str | None, dt.datetime | None]:
+    """Upload a file (a digest chart) with the two-step external upload, at most once.
+
+    A file's title carries the idempotency key's own words, so after an unknown outcome the
+    sender looks for a file with that title in the conversation instead of uploading again.
+    """
+    channel = message.channel
+    if channel[:1] in {"U", "W"}:
+        channel = client.conversations_open(users=channel)["channel"]["id"]
+    title = str(upload["title"])
+    if message.attempts > 1:
+        history = client.conversations_history(channel=channel, limit=HISTORY_WINDOW)
+        items: list[dict[str, Any]] = history.get("messages") or []
+        for item in items:
+            if any(f.get("title") == title for f in item.get("files") or []):
+                return ("already_sent", OutboxState.SENT, str(item.get("ts", "")), None, None)
+    response = client.files_upload_v2(
+        channel=channel,
+        content=base64.b64decode(upload["base64"]),
+        filename=str(upload["filename"]),
+        title=title,
+        initial_comment=message.payload.get("text") or None,
+    )
+    files = response.get("files") or [{}]
+    return ("sent", OutboxState.SENT, str(files[0].get("id", "")), None, None)
 
 
 def _retry_or_fail(

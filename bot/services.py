@@ -10,6 +10,8 @@ from typing import Any, cast
 from sqlalchemy.engine import Engine
 
 from bot.adoption import TierThresholds
+from bot.digests.narrative import NarrativeWriter
+from bot.digests.writer import narrative_writer_for
 from bot.settings import Settings
 from bot.tips.llm import LibraryText, TipWriter
 from storage.models import utcnow
@@ -30,6 +32,11 @@ class Services:
         if self.llm is not None:
             return cast(TipWriter, self.llm)
         return LibraryText()
+
+    @property
+    def narrative_writer(self) -> NarrativeWriter:
+        """Writes the digest's narrative through the configured LLM, or from a template."""
+        return narrative_writer_for(self.settings)
 
     @property
     def thresholds(self) -> TierThresholds:

@@ -208,3 +208,35 @@ def team_figures(
         tools=tools,
         freshness=freshness,
     )
+
+
+def weekly_active_trend(
+    engine: Engine,
+    teams: Sequence[TeamRef],
+    team: TeamRef,
+    *,
+    last_day: dt.date,
+    weeks: int,
+    k: int,
+) -> list[tuple[dt.date, float | None]]:
+    """The team's active share for each of the last `weeks` weeks (None: hidden for privacy)."""
+    people = team_people(engine, teams, team.id)
+    first = last_day - dt.timedelta(days=7 * weeks - 1)
+    with open_session(engine) as session:
+        rows = queries.active_days_by_person(session, people, first, last_day)
+    active_by_week: dict[int, set[int]] = defaultdict(set)
+    for person, day, *_ in rows:
+        active_by_week[(day - first).days // 7].add(person)
+    trend = []
+    for week in range(weeks):
+        active = frozenset(active_by_week[week])
+        result = disclose(
+            people,
+            k=k,
+            counts=[
+                CountRequest("active", active),
+                CountRequest("inactive", frozenset(people) - active),
+            ],
+        )
+        trend.append((first + dt.timedelta(days=7 * week), result.share("active")))
+    return trend

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.adoption import WINDOWS
-from bot.blocks.common import Block
+from bot.blocks.common import Block, section
+from bot.blocks.digest import digest_preview_blocks
 from bot.blocks.teamusage import (
     ambiguous_team_blocks,
     not_allowed_blocks,
@@ -16,9 +17,12 @@ from bot.blocks.teamusage import (
     teamusage_blocks,
     teamusage_help_blocks,
 )
+from bot.digests.service import build_digest
 from bot.people import ensure_person
 from bot.services import Services
-from bot.teams import access_for, find_team, load_teams, team_figures
+from bot.teams import TeamRef, access_for, find_team, load_teams, team_figures
+from storage import queries
+from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +31,7 @@ logger = logging.getLogger(__name__)
 class TeamUsageRequest:
     """What the caller asked for: their teams, one team's figures, or help."""
 
-    kind: str = "list"  # list | team | help
+    kind: str = "list"  # list | team | help | subscribe | unsubscribe | digest
     team: str = ""
     window_days: int = 28
     not_understood: str = ""
@@ -38,8 +42,11 @@ def parse_teamusage(text: str) -> TeamUsageRequest:
     words = text.strip().split()
     if not words:
         return TeamUsageRequest()
-    if [w.lower() for w in words] == ["help"]:
+    lowered = [w.lower() for w in words]
+    if lowered == ["help"]:
         return TeamUsageRequest(kind="help")
+    if lowered[0] in {"subscribe", "unsubscribe", "digest"} and len(words) <= 2:
+        return TeamUsageRequest(kind=lowered[0], team=words[1] if len(words) == 2 else "")
     window = 28
     if len(words) == 2:
         last = words[1].lower()
@@ -84,12 +91,39 @@ def answer_teamusage(
             ),
             "Your teams",
         )
+    if request.kind in {"subscribe", "unsubscribe", "digest"} and not request.team:
+        managed = sorted(access.manages)
+        if len(managed) != 1:
+            return (
+                teamusage_help_blocks(
+                    services.thresholds, k, note=f"Which team? `/teamusage {request.kind} TEAM`"
+                ),
+                "Which team?",
+            )
+        request = TeamUsageRequest(
+            kind=request.kind, team=next(t.slug for t in teams if t.id == managed[0])
+        )
     matches = [team for team in find_team(teams, request.team) if access.may_see(team.id)]
     if not matches:
         return not_allowed_blocks(request.team[:80]), "Team not available"
     if len(matches) > 1:
         return ambiguous_team_blocks(request.team[:80], matches), "Several teams match"
     now = services.clock()
+    if request.kind in {"subscribe", "unsubscribe"}:
+        return digest_subscription(services, user_id, matches[0], request.kind == "subscribe")
+    if request.kind == "digest":
+        digest = build_digest(
+            services.engine,
+            teams,
+            matches[0],
+            tz=person.tz,
+            now=now,
+            k=k,
+            thresholds=services.thresholds,
+            narrative=services.narrative_writer,
+            with_chart=False,
+        )
+        return digest_preview_blocks(digest.blocks), digest.text
     figures = team_figures(
         services.engine,
         teams,
@@ -101,3 +135,18 @@ def answer_teamusage(
         thresholds=services.thresholds,
     )
     return teamusage_blocks(figures, now=now), f"{matches[0].name}: team AI tool usage"
+
+
+def digest_subscription(
+    services: Services, user_id: str, team: TeamRef, subscribe: bool
+) -> tuple[list[Block], str]:
+    """Subscribe the caller to a team's weekly digest, or opt them out."""
+    with open_session(services.engine) as session:
+        queries.set_digest_subscription(session, team.id, user_id, active=subscribe)
+        session.commit()
+    text = (
+        f"You'll get the weekly digest for {team.name} on Mondays at 09:00 your time."
+        if subscribe
+        else f"You won't get the weekly digest for {team.name} any more."
+    )
+    return [section(text)], text

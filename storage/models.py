@@ -313,3 +313,27 @@ class TipDelivery(SQLModel, table=True):
     feedback: str | None = Field(default=None, max_length=16)
     feedback_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class DigestSubscription(SQLModel, table=True):
+    """Someone (or a channel) getting a team's weekly digest, or a manager who opted out.
+
+    Managers of a team get its digest without a row here; a row with `active` False is a
+    manager who unsubscribed. Channels and other people need an active row.
+    """
+
+    __tablename__ = "digest_subscription"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "recipient", name="uq_digest_subscription_recipient"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("team.id", ondelete="CASCADE"), nullable=False)
+    )
+    recipient: str = Field(max_length=32)  # a Slack user id (DM) or channel id
+    active: bool = True
+    weekday: int = 0  # Monday
+    hour: int = 9
+    quiet: str = Field(default="short", max_length=8)  # quiet weeks: "short" or "none"
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())

@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel, col, select
 from storage.models import (
     AuditEntry,
     DailyUsage,
+    DigestSubscription,
     Identity,
     LinkMethod,
     Membership,
@@ -954,3 +955,51 @@ def outbox_states(keys: Sequence[str], *, session: Session) -> dict[str, str]:
         ):
             states[key] = state
     return states
+
+
+# -- digests ---------------------------------------------------------------------------------
+
+
+def managers_of_teams(session: Session) -> list[tuple[int, str, str]]:
+    """(team id, manager's Slack user id, their time zone) for every team manager."""
+    return [
+        (team_id, slack_id, tz)
+        for team_id, slack_id, tz in session.execute(
+            sa.select(col(Membership.team_id), col(Person.slack_user_id), col(Person.tz))
+            .join(Person, col(Person.id) == col(Membership.person_id))
+            .where(col(Membership.role) == "manager")
+        )
+    ]
+
+
+def digest_subscriptions(session: Session) -> list[DigestSubscription]:
+    """Every digest subscription row (active or an opt-out)."""
+    return list(session.exec(select(DigestSubscription).order_by(col(DigestSubscription.id))))
+
+
+def set_digest_subscription(
+    session: Session, team_id: int, recipient: str, *, active: bool
+) -> None:
+    """Subscribe (or opt out) a person or channel for a team's digest."""
+    row = session.exec(
+        select(DigestSubscription).where(
+            DigestSubscription.team_id == team_id, DigestSubscription.recipient == recipient
+        )
+    ).first() or DigestSubscription(team_id=team_id, recipient=recipient)
+    row.active = active
+    session.add(row)
+
+
+def time_zones(session: Session, slack_user_ids: Iterable[str]) -> dict[str, str]:
+    """Slack time zone of each known person."""
+    ids = sorted(set(slack_user_ids))
+    if not ids:
+        return {}
+    return {
+        slack_id: tz
+        for slack_id, tz in session.execute(
+            sa.select(col(Person.slack_user_id), col(Person.tz)).where(
+                col(Person.slack_user_id).in_(ids)
+            )
+        )
+    }

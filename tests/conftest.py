@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,9 @@ from sqlmodel import SQLModel
 from bot.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade
+
+# matplotlib (digest charts) keeps its font cache here, never in the developer's home.
+os.environ.setdefault("MPLCONFIGDIR", tempfile.mkdtemp(prefix="uptake-mpl-"))
 
 # The server CI starts; override to point the suite at another PostgreSQL.
 POSTGRES_ADMIN_URL = os.environ.get(

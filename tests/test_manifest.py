@@ -22,6 +22,8 @@ Bot scopes, and why each is needed (``ALLOWED_BOT_SCOPES`` must change conscious
 * ``im:write``: open the DM conversation with a person before sending a tip or a digest.
 * ``im:history``: before re-sending a DM whose first attempt had an unknown outcome, the
   outbox looks for its idempotency key in the conversation's recent messages.
+* ``channels:history`` / ``groups:history``: the same check for weekly digests posted to
+  a (public or private) channel an admin chose.
 * ``users:read``: a person's timezone, so nudges and digests arrive at a sane local time.
 * ``users:read.email``: link vendor identities (GitHub, OpenAI, ...) to Slack users by
   verified email.
@@ -60,6 +62,8 @@ ALLOWED_BOT_SCOPES = frozenset(
         "chat:write",
         "im:write",
         "im:history",
+        "channels:history",
+        "groups:history",
         "users:read",
         "users:read.email",
         "files:write",

@@ -25,6 +25,8 @@ is written to the audit log (the people concerned can read the entries about the
 • `/uptake-admin status` — sources, last syncs, errors and counts
 • `/uptake-admin teams` — every team and its size · `/uptake-admin team TEAM` — one team
 • `/uptake-admin manager add|remove TEAM @person` — who manages a team
+• `/uptake-admin digest-channel TEAM #channel` — also post a team's weekly digest there \
+(`no-digest-channel` stops it; invite Uptake to the channel first)
 • `/uptake-admin claims` — GitHub login claims waiting for review, with Approve/Deny
 • `/uptake-admin map github LOGIN @person` — link an account to a person \
 (also `claude_code`, `cursor`, `openai` with the vendor's id or email)

@@ -46,7 +46,7 @@ def test_clock_registers_sync_per_enabled_source_at_most_hourly(engine: Engine) 
         jobs = {job.id: job for job in scheduler.get_jobs()}
     finally:
         scheduler.shutdown(wait=False)
-    assert set(jobs) == {"sync:cursor", "sync:claude_code", "tips", "retention"}
+    assert set(jobs) == {"sync:cursor", "sync:claude_code", "tips", "digests", "retention"}
     trigger = jobs["sync:cursor"].trigger
     assert isinstance(trigger, IntervalTrigger)
     assert trigger.interval >= dt.timedelta(hours=1)
@@ -83,4 +83,4 @@ def test_cli_lists_and_runs_jobs(
     assert "retention" in capsys.readouterr().out
     assert main(["run-job", "retention", "--now", "2026-11-25T03:30"]) == 0
     assert "retention: 0" in capsys.readouterr().out
-    assert main(["run-job", "digests"]) == 2
+    assert main(["run-job", "no-such-job"]) == 2

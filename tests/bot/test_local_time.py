@@ -725,6 +725,14 @@ def test_weekly_time_in_a_gap_moves_to_the_end_of_the_gap() -> None:
     assert result == utc(2026, 3, 8, 7, 0)
 
 
+def test_weekly_time_in_a_gap_at_local_midnight() -> None:
+    # Beirut springs forward at Sunday 00:00 EET (Saturday 22:00 UTC) straight to 01:00 EEST:
+    # Sunday 00:00 does not exist, and the first instant after the gap is Sunday 01:00.
+    result = next_weekly_time(SUN, dt.time(0), "Asia/Beirut", after=utc(2026, 3, 23))
+    assert result == utc(2026, 3, 28, 22, 0)
+    assert local(result, "Asia/Beirut").strftime("%a %H:%M") == "Sun 01:00"
+
+
 def test_weekly_time_in_a_fold_uses_the_first_occurrence() -> None:
     result = next_weekly_time(SUN, dt.time(1, 30), LONDON, after=utc(2026, 10, 19))
     assert result == utc(2026, 10, 25, 0, 30)  # 01:30 BST, not 01:30 GMT
@@ -780,4 +788,4 @@ def test_next_weekly_time_properties(
         # Only a DST gap may move it: the result is the instant the clocks jumped.
         just_before = (result - dt.timedelta(seconds=1)).astimezone(tz)
         assert just_before.utcoffset() != wall.utcoffset()
-        assert just_before.time() < at
+        assert just_before.replace(tzinfo=None) < dt.datetime.combine(wall.date(), at)

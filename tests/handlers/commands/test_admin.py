@@ -161,3 +161,14 @@ def test_tip_figures_are_per_tip_never_per_person(app_with_admin: RunningApp) ->
     assert "`popular-tip`: sent 7 · helpful — · not for me 0 · stopped 0" in text
     assert "`rare-tip`: sent to fewer than 5 people, figures hidden" in text
     assert "U0TIP" not in text
+
+
+def test_admins_add_a_digest_channel(app_with_admin: RunningApp) -> None:
+    app = app_with_admin
+    make_team(app, "payments", [f"U0P{n}" for n in range(6)])
+    text = admin(app, "digest-channel payments <#C0PAY|payments-leads>")
+    assert "<#C0PAY> will get the weekly digest for `payments`" in text
+    with open_session(app.engine) as session:
+        [row] = queries.digest_subscriptions(session)
+    assert (row.recipient, row.active) == ("C0PAY", True)
+    assert "will no longer get" in admin(app, "no-digest-channel payments C0PAY")

@@ -164,3 +164,15 @@ def test_listing_and_help(app: RunningApp) -> None:
 def test_window_argument(app: RunningApp) -> None:
     build_org(app.engine)
     assert "last 7 days" in ask(app, "risk 7d", ADMIN)
+
+
+def test_managers_preview_and_manage_their_digest(app: RunningApp) -> None:
+    build_org(app.engine)
+    preview = ask(app, "digest payments", MANAGER)
+    assert "Preview" in preview and "Payments: AI tools, week to" in preview
+    assert "Secret Name" not in preview
+    assert "won't get the weekly digest for Payments" in ask(app, "unsubscribe payments", MANAGER)
+    assert "You'll get the weekly digest for Payments" in ask(app, "subscribe payments", MANAGER)
+    # members cannot preview a team they do not manage or belong to
+    risk_member = "URISK00"
+    assert "I can't show you" in ask(app, "digest payments", risk_member)

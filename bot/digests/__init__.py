@@ -1,0 +1,1 @@
+"""Weekly digests for managers: figures, chart, narrative and delivery."""
