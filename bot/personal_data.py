@@ -29,6 +29,7 @@ from storage.personal import (
     audit_entries_about,
     daily_usage_about,
     delete_person_data,
+    digest_subscriptions_of,
     identities_about,
     outbox_messages_to,
     person_for_update,
@@ -54,6 +55,7 @@ EXPORT_SECTIONS: Mapping[str, str] = {
     "seat": "seats",
     "tip_preference": "tip_preference",
     "tip_delivery": "tip_deliveries",
+    "digest_subscription": "digest_subscriptions",
     "outbox": "outbox",
     "audit_log": "audit_log",
 }
@@ -161,6 +163,18 @@ class TipPreferenceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DigestSubscriptionRecord:
+    """A team digest the person subscribed to, or opted out of."""
+
+    team_slug: str
+    active: bool
+    weekday: int
+    hour: int
+    quiet: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TipDeliveryRecord:
     """A tip planned for the person, and their reaction to it."""
 
@@ -217,6 +231,7 @@ class PersonalData:
     seats: tuple[SeatRecord, ...]
     tip_preference: TipPreferenceRecord | None
     tip_deliveries: tuple[TipDeliveryRecord, ...]
+    digest_subscriptions: tuple[DigestSubscriptionRecord, ...]
     outbox: tuple[OutboxRecord, ...]
     audit_log: tuple[AuditRecord, ...]
 
@@ -307,6 +322,17 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
                     created_at=delivery.created_at,
                 )
                 for delivery in tip_deliveries_of(session, person_id)
+            ),
+            digest_subscriptions=tuple(
+                DigestSubscriptionRecord(
+                    team_slug=team.slug,
+                    active=row.active,
+                    weekday=row.weekday,
+                    hour=row.hour,
+                    quiet=row.quiet,
+                    created_at=row.created_at,
+                )
+                for row, team in digest_subscriptions_of(session, person)
             ),
             outbox=tuple(
                 OutboxRecord(

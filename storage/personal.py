@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from storage.models import (
     AuditEntry,
     DailyUsage,
+    DigestSubscription,
     Identity,
     Membership,
     OutboxMessage,
@@ -153,6 +154,21 @@ def audit_entries_about(
     return list(session.exec(statement))
 
 
+def digest_subscriptions_of(
+    session: Session, person: Person
+) -> list[tuple[DigestSubscription, Team]]:
+    """The person's own digest subscriptions and opt-outs, with their teams."""
+    return [
+        (row, team)
+        for row, team in session.exec(
+            select(DigestSubscription, Team)
+            .join(Team, col(Team.id) == col(DigestSubscription.team_id))
+            .where(DigestSubscription.recipient == person.slack_user_id)
+            .order_by(col(DigestSubscription.id))
+        )
+    ]
+
+
 def tip_deliveries_of(session: Session, person_id: int) -> list[TipDelivery]:
     """Every tip planned for the person, oldest first."""
     return list(
@@ -186,6 +202,12 @@ def delete_person_data(session: Session, person: Person) -> dict[str, int]:
             sa.delete(TipPreference).where(col(TipPreference.person_id) == person.id),
         ),
         ("tip_delivery", sa.delete(TipDelivery).where(col(TipDelivery.person_id) == person.id)),
+        (
+            "digest_subscription",
+            sa.delete(DigestSubscription).where(
+                col(DigestSubscription.recipient) == person.slack_user_id
+            ),
+        ),
         ("outbox", sa.delete(OutboxMessage).where(_outbox_to(person))),
         ("audit_log", sa.delete(AuditEntry).where(col(AuditEntry.subject_person_id) == person.id)),
         ("person", sa.delete(Person).where(col(Person.id) == person.id)),
