@@ -7,9 +7,10 @@ import datetime as dt
 import logging
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -23,13 +24,14 @@ from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
 from bot.demo import build_demo
 from bot.digests.narrative import TemplateNarrative
 from bot.digests.service import build_digest
-from bot.importer import ImportRejected, import_usage
+from bot.importer import import_usage
 from bot.jobs import sync_directory
-from bot.linking import MappingRejected, import_identity_map
+from bot.linking import import_identity_map
 from bot.logs import configure_logging
 from bot.myusage import MyUsageRequest, parse_myusage, summary_answer
-from bot.org import OrgRejected, import_org
+from bot.org import import_org
 from bot.people import find_person
+from bot.rejected import FileRejected
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sync import sync_all
@@ -44,6 +46,7 @@ from storage.migrate import current_revision, upgrade
 from storage.models import utcnow
 
 logger = logging.getLogger("uptake")
+ImportedT = TypeVar("ImportedT")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -410,16 +413,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     if args.import_kind == "org":
         return _import_org(settings, args)
 
-    try:
-        with _engine(settings, migrate=True) as engine:
-            result = import_usage(engine, args.file)
-    except ImportRejected as exc:
-        for line, problem in exc.problems:
-            print(f"{args.file}:{line}: {problem}", file=sys.stderr)
-        print(f"uptake import: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"uptake import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+    result = _importing(settings, args.file, import_usage)
+    if result is None:
         return 1
     print(
         f"Imported {result.rows} rows for {result.identities} identities "
@@ -428,17 +423,25 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_org(settings: Settings, args: argparse.Namespace) -> int:
+def _importing(
+    settings: Settings, path: Path, action: Callable[[Engine, Path], ImportedT]
+) -> ImportedT | None:
+    """Run an import; on a rejected or unreadable file, report every problem and return None."""
     try:
         with _engine(settings, migrate=True) as engine:
-            result = import_org(engine, args.file)
-    except OrgRejected as exc:
+            return action(engine, path)
+    except FileRejected as exc:
         for line, problem in exc.problems:
-            print(f"{args.file}:{line}: {problem}", file=sys.stderr)
+            print(f"{path}:{line}: {problem}", file=sys.stderr)
         print(f"uptake import: {exc}", file=sys.stderr)
-        return 1
     except OSError as exc:
-        print(f"uptake import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        print(f"uptake import: cannot read {path}: {exc.strerror}", file=sys.stderr)
+    return None
+
+
+def _import_org(settings: Settings, args: argparse.Namespace) -> int:
+    result = _importing(settings, args.file, import_org)
+    if result is None:
         return 1
     print(
         f"Imported {result.teams} team(s) with {result.memberships} membership(s); "
@@ -448,16 +451,10 @@ def _import_org(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _import_identities(settings: Settings, args: argparse.Namespace) -> int:
-    try:
-        with _engine(settings, migrate=True) as engine:
-            count = import_identity_map(engine, args.file, admin="cli")
-    except MappingRejected as exc:
-        for line, problem in exc.problems:
-            print(f"{args.file}:{line}: {problem}", file=sys.stderr)
-        print(f"uptake import: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"uptake import: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+    count = _importing(
+        settings, args.file, lambda engine, path: import_identity_map(engine, path, admin="cli")
+    )
+    if count is None:
         return 1
     print(f"Mapped {count} account(s).")
     return 0

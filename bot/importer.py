@@ -31,6 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import Engine
 
+from bot.rejected import FileRejected
 from bot.tools import is_valid_tool
 from storage import queries
 from storage.engine import session as open_session
@@ -51,12 +52,8 @@ COUNTERS = (
 )
 
 
-class ImportRejected(Exception):
+class ImportRejected(FileRejected):
     """The file has problems; nothing was written."""
-
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s); nothing was imported")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from bot.rejected import FileRejected
 from bot.tools import COPILOT, KNOWN_TOOLS, tool_label
 from storage import queries
 from storage.engine import session as open_session
@@ -200,12 +201,8 @@ def tool_from_word(word: str) -> str | None:
     return tool if tool in KNOWN_TOOLS else None
 
 
-class MappingRejected(Exception):
+class MappingRejected(FileRejected):
     """An identity mapping file has problems; nothing was written."""
-
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s); nothing was imported")
 
 
 def import_identity_map(engine: Engine, path: Path, admin: str | None = None) -> int:

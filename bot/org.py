@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 from sqlalchemy.engine import Engine
 
+from bot.rejected import FileRejected
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import Team
@@ -41,12 +42,8 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-class OrgRejected(Exception):
+class OrgRejected(FileRejected):
     """The org file has problems; nothing was written."""
-
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s); nothing was imported")
 
 
 @dataclass(frozen=True, slots=True)

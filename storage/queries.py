@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,9 +53,8 @@ USAGE_METRICS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class UsageRow:
-    """One day of one tool for one person, as read for the adoption model."""
+class UsageRow(NamedTuple):
+    """One day of one tool for one person, as read for the adoption model (a tuple: cheap)."""
 
     day: dt.date
     tool: str
@@ -280,17 +278,17 @@ def usage_rows_for_person(
             decoded[features] = tuple(json.loads(features) or ())
         rows.append(
             UsageRow(
-                day=day,
-                tool=tool,
-                source=source,
-                active=bool(active),
-                interactions=inter,
-                generations=gen,
-                acceptances=acc,
-                lines_accepted=lines,
-                cost_cents=cost,
-                cost_kind=kind,
-                features=decoded[features],
+                day,
+                tool,
+                source,
+                bool(active),
+                inter,
+                gen,
+                acc,
+                lines,
+                cost,
+                kind,
+                decoded[features],
             )
         )
     return rows

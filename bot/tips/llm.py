@@ -12,7 +12,6 @@ trusted to point where the library says.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -21,10 +20,10 @@ from types import TracebackType
 from typing import Protocol, Self
 
 import httpx2
-import openai
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier
+from bot.llm import complete, openai_client
 
 logger = logging.getLogger(__name__)
 
@@ -139,47 +138,20 @@ class OpenAITipWriter:
         http_client: httpx2.Client | None = None,
     ) -> None:
         self._model = model
-        self._client = openai.OpenAI(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            # A tip is sent on time with the library text rather than late with a better one.
-            max_retries=0,
-            http_client=http_client,
-        )
-        # The SDK fills these from OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY,
-        # OPENAI_WEBHOOK_SECRET and OPENAI_CUSTOM_HEADERS (whose Authorization line would even
-        # replace our key). They belong to other uses of the package: send only what we pass.
-        self._client.organization = None
-        self._client.project = None
-        self._client.admin_api_key = None
-        self._client.webhook_secret = None
-        self._client._custom_headers = {}
+        self._client = openai_client(api_key, base_url, timeout, http_client)
 
     def reword(self, text: str, link: str, aggregates: TipAggregates) -> str:
         """The model's rewording of `text` when it is usable, else `text`."""
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {
-                "role": "user",
-                "content": f"Tip:\n{text}\n\nThe reader's own usage:\n{aggregates.describe()}",
-            },
-        ]
-        try:
-            completion = self._client.chat.completions.create(
-                model=self._model,
-                messages=messages,
-                max_tokens=MAX_TOKENS,
-                temperature=TEMPERATURE,
-            )
-        except openai.APITimeoutError:
-            return _fall_back(text, "timeout")
-        except openai.APIStatusError as exc:
-            return _fall_back(text, f"status {exc.status_code}")
-        except openai.APIError as exc:  # connection errors, responses the SDK cannot read
-            return _fall_back(text, type(exc).__name__)
-        except json.JSONDecodeError:  # the SDK lets a 200 with a broken JSON body through
-            return _fall_back(text, "malformed body")
+        completion, failure = complete(
+            self._client,
+            self._model,
+            SYSTEM_PROMPT,
+            f"Tip:\n{text}\n\nThe reader's own usage:\n{aggregates.describe()}",
+            max_tokens=MAX_TOKENS,
+            temperature=TEMPERATURE,
+        )
+        if failure is not None:
+            return _fall_back(text, failure)
         answer, problem = _answer_of(completion)
         if problem is not None:
             return _fall_back(text, problem)

@@ -1,0 +1,64 @@
+"""One way to talk to an OpenAI-compatible chat endpoint: for tip rewording and digest prose.
+
+Both callers send aggregates only (privacy rule 7), never retry (a message goes out on time
+with its fallback text rather than late), and get a failure reason instead of an exception.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+
+
+def openai_client(
+    api_key: str, base_url: str, timeout: float, http_client: httpx2.Client | None = None
+) -> openai.OpenAI:
+    """An SDK client that sends only what we pass it."""
+    client = openai.OpenAI(
+        api_key=api_key,
+        base_url=base_url,
+        timeout=timeout,
+        max_retries=0,
+        http_client=http_client,
+    )
+    # The SDK fills these from OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_ADMIN_KEY,
+    # OPENAI_WEBHOOK_SECRET and OPENAI_CUSTOM_HEADERS (whose Authorization line would even
+    # replace our key). They belong to other uses of the package: send only what we pass.
+    client.organization = None
+    client.project = None
+    client.admin_api_key = None
+    client.webhook_secret = None
+    client._custom_headers = {}
+    return client
+
+
+def complete(
+    client: openai.OpenAI,
+    model: str,
+    system: str,
+    user: str,
+    *,
+    max_tokens: int,
+    temperature: float,
+) -> tuple[object | None, str | None]:
+    """(the completion, None) or (None, why it failed): timeouts and errors never raise."""
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": user},
+    ]
+    try:
+        completion = client.chat.completions.create(
+            model=model, messages=messages, max_tokens=max_tokens, temperature=temperature
+        )
+    except openai.APITimeoutError:
+        return None, "timeout"
+    except openai.APIStatusError as exc:
+        return None, f"status {exc.status_code}"
+    except openai.APIError as exc:  # connection errors, responses the SDK cannot read
+        return None, type(exc).__name__
+    except json.JSONDecodeError:  # the SDK lets a 200 with a broken JSON body through
+        return None, "malformed body"
+    return completion, None
