@@ -92,8 +92,20 @@ def parse_admin(text: str) -> AdminRequest:
 
 
 def is_admin(services: Services, user_id: str) -> bool:
-    """True for the users named in ADMIN_USER_IDS."""
-    return user_id in services.settings.admin_user_ids
+    """True for the users in ADMIN_USER_IDS and the members of ADMIN_USER_GROUP."""
+    return user_id in admin_ids(services)
+
+
+def admin_ids(services: Services) -> list[str]:
+    """Every admin's Slack user id: ADMIN_USER_IDS, then ADMIN_USER_GROUP's members."""
+    settings = services.settings
+    admins = list(settings.admin_user_ids)
+    if settings.admin_user_group:
+        handle = settings.admin_user_group.strip().lstrip("@").lower()
+        with open_session(services.engine) as session:
+            members = queries.team_member_slack_ids(session, f"slack:{handle}")
+        admins += [member for member in members if member not in admins]
+    return admins
 
 
 def answer_admin(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
+from bot.admin import admin_ids
 from bot.adoption import WINDOWS, Tier, summarize_usage
 from bot.blocks.common import Block
 from bot.blocks.links import (
@@ -203,7 +204,7 @@ def _tell_admins(
     services: Services, client: WebClient, key: str, blocks: list[Block], text: str
 ) -> None:
     """DM every admin through the outbox, then send straight away (the clock retries)."""
-    admins = services.settings.admin_user_ids
+    admins = admin_ids(services)
     if not admins:
         logger.warning("no ADMIN_USER_IDS configured: a claim waits with nobody to review it")
         return

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = Field(default=3000, ge=1, le=65535)
     admin_user_ids: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A Slack user group (its handle, without @) whose members are admins too.
+    admin_user_group: str | None = None
     min_group_size: int = Field(default=5, ge=2, le=1000)
     retention_days: int = Field(default=400, ge=30, le=3650)
     team_sources: Annotated[list[str], NoDecode] = Field(
@@ -71,6 +73,7 @@ class Settings(BaseSettings):
         "openai_admin_key",
         "cursor_api_key",
         "openai_api_key",
+        "admin_user_group",
         mode="before",
     )
     @classmethod

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slack_sdk import WebClient
 
+from bot.admin import is_admin
 from bot.adoption import WINDOWS
 from bot.blocks.common import Block, section
 from bot.blocks.digest import digest_preview_blocks
@@ -33,6 +34,9 @@ class TeamUsageRequest:
 
     kind: str = "list"  # list | team | help | subscribe | unsubscribe | digest
     team: str = ""
+    weekday: int | None = None
+    hour: int | None = None
+    quiet: str | None = None
     window_days: int = 28
     not_understood: str = ""
 
@@ -45,6 +49,8 @@ def parse_teamusage(text: str) -> TeamUsageRequest:
     lowered = [w.lower() for w in words]
     if lowered == ["help"]:
         return TeamUsageRequest(kind="help")
+    if lowered[0] == "subscribe" and len(words) > 2:
+        return _parse_subscribe(words[1], lowered[2:], text)
     if lowered[0] in {"subscribe", "unsubscribe", "digest"} and len(words) <= 2:
         return TeamUsageRequest(kind=lowered[0], team=words[1] if len(words) == 2 else "")
     window = 28
@@ -57,6 +63,26 @@ def parse_teamusage(text: str) -> TeamUsageRequest:
     if len(words) > 2:
         return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
     return TeamUsageRequest(kind="team", team=words[0], window_days=window)
+
+
+DAYS = {name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
+QUIET = {"quiet-short": "short", "quiet-none": "none"}
+
+
+def _parse_subscribe(team: str, options: list[str], text: str) -> TeamUsageRequest:
+    """`subscribe TEAM [mon..sun] [HH or HH:00] [quiet-short|quiet-none]`."""
+    weekday = hour = None
+    quiet = None
+    for option in options:
+        if option[:3] in DAYS and option.isalpha():
+            weekday = DAYS[option[:3]]
+        elif option.removesuffix(":00").isdigit() and 0 <= int(option.removesuffix(":00")) <= 23:
+            hour = int(option.removesuffix(":00"))
+        elif option in QUIET:
+            quiet = QUIET[option]
+        else:
+            return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+    return TeamUsageRequest(kind="subscribe", team=team, weekday=weekday, hour=hour, quiet=quiet)
 
 
 def answer_teamusage(
@@ -78,9 +104,7 @@ def answer_teamusage(
         return teamusage_help_blocks(services.thresholds, k, note=note), "How to use /teamusage"
     person = ensure_person(services.engine, client, user_id, team_id)
     teams = load_teams(services.engine, settings.team_sources)
-    access = access_for(
-        services.engine, person.id, teams, is_admin=user_id in settings.admin_user_ids
-    )
+    access = access_for(services.engine, person.id, teams, is_admin=is_admin(services, user_id))
     if request.kind == "list":
         by_id = {team.id: team for team in teams}
         return (
@@ -100,9 +124,7 @@ def answer_teamusage(
                 ),
                 "Which team?",
             )
-        request = TeamUsageRequest(
-            kind=request.kind, team=next(t.slug for t in teams if t.id == managed[0])
-        )
+        request = replace(request, team=next(t.slug for t in teams if t.id == managed[0]))
     matches = [team for team in find_team(teams, request.team) if access.may_see(team.id)]
     if not matches:
         return not_allowed_blocks(request.team[:80]), "Team not available"
@@ -110,7 +132,7 @@ def answer_teamusage(
         return ambiguous_team_blocks(request.team[:80], matches), "Several teams match"
     now = services.clock()
     if request.kind in {"subscribe", "unsubscribe"}:
-        return digest_subscription(services, user_id, matches[0], request.kind == "subscribe")
+        return digest_subscription(services, user_id, matches[0], request)
     if request.kind == "digest":
         digest = build_digest(
             services.engine,
@@ -138,15 +160,30 @@ def answer_teamusage(
 
 
 def digest_subscription(
-    services: Services, user_id: str, team: TeamRef, subscribe: bool
+    services: Services, user_id: str, team: TeamRef, request: TeamUsageRequest
 ) -> tuple[list[Block], str]:
-    """Subscribe the caller to a team's weekly digest, or opt them out."""
+    """Subscribe the caller to a team's weekly digest (day, hour, quiet weeks), or opt out."""
+    subscribe = request.kind == "subscribe"
     with open_session(services.engine) as session:
-        queries.set_digest_subscription(session, team.id, user_id, active=subscribe)
+        row = queries.set_digest_subscription(session, team.id, user_id, active=subscribe)
+        if request.weekday is not None:
+            row.weekday = request.weekday
+        if request.hour is not None:
+            row.hour = request.hour
+        if request.quiet is not None:
+            row.quiet = request.quiet
+        session.add(row)
         session.commit()
-    text = (
-        f"You'll get the weekly digest for {team.name} on Mondays at 09:00 your time."
-        if subscribe
-        else f"You won't get the weekly digest for {team.name} any more."
-    )
+        day, hour, quiet = row.weekday, row.hour, row.quiet
+    if not subscribe:
+        text = f"You won't get the weekly digest for {team.name} any more."
+    else:
+        day_name = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
+            day
+        ]
+        quiet_text = "no digest" if quiet == "none" else "a one-line digest"
+        text = (
+            f"You'll get the weekly digest for {team.name} on {day_name}s at {hour:02d}:00 your "
+            f"time; in a quiet week, {quiet_text}."
+        )
     return [section(text)], text

@@ -977,7 +977,7 @@ def digest_subscriptions(session: Session) -> list[DigestSubscription]:
 
 def set_digest_subscription(
     session: Session, team_id: int, recipient: str, *, active: bool
-) -> None:
+) -> DigestSubscription:
     """Subscribe (or opt out) a person or channel for a team's digest."""
     row = session.exec(
         select(DigestSubscription).where(
@@ -986,6 +986,7 @@ def set_digest_subscription(
     ).first() or DigestSubscription(team_id=team_id, recipient=recipient)
     row.active = active
     session.add(row)
+    return row
 
 
 def time_zones(session: Session, slack_user_ids: Iterable[str]) -> dict[str, str]:
@@ -1001,3 +1002,16 @@ def time_zones(session: Session, slack_user_ids: Iterable[str]) -> dict[str, str
             )
         )
     }
+
+
+def team_member_slack_ids(session: Session, slug: str) -> list[str]:
+    """Slack user ids of a team's members, by team slug."""
+    return list(
+        session.execute(
+            sa.select(col(Person.slack_user_id))
+            .join(Membership, col(Membership.person_id) == col(Person.id))
+            .join(Team, col(Team.id) == col(Membership.team_id))
+            .where(col(Team.slug) == slug, col(Membership.role) == "member")
+            .order_by(col(Person.slack_user_id))
+        ).scalars()
+    )

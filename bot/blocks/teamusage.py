@@ -17,7 +17,9 @@ figures are shown, and nobody is ranked.
 • `/teamusage` — the teams you belong to or manage
 • `/teamusage TEAM` — a team's last 28 days; `/teamusage TEAM 7d|28d|90d` for another window
 • `/teamusage digest [TEAM]` — preview this week's digest
-• `/teamusage subscribe|unsubscribe TEAM` — the weekly digest (managers get it by default)
+• `/teamusage subscribe|unsubscribe TEAM` — the weekly digest (managers get it by default); \
+`subscribe TEAM tue 08 quiet-none` picks the day, the hour (your time) and whether a quiet \
+week sends a one-line digest (`quiet-short`) or none
 • `/teamusage help` — this help
 
 *Privacy*: every figure is about a group of at least {k} people. A figure that would be \

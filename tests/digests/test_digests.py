@@ -285,3 +285,35 @@ def test_the_chart_is_a_png_uploaded_with_the_two_step_upload(
     complete = fake.calls("files.completeUploadExternal")[0].body
     assert complete["channel_id"] == "DU0BOSS"
     assert "Payments: 12-week trend" in str(complete["files"])
+
+
+def test_a_quiet_week_sends_nothing_to_who_chose_that(engine: Engine, fake: FakeSlackAPI) -> None:
+    team_id = team_with(
+        engine,
+        "steady",
+        10,
+        this_week=5,
+        last_week=5,
+        managers=(("U0QUIET", "UTC"), ("U0SHORT", "UTC")),
+    )
+    with open_session(engine) as session:
+        row = queries.set_digest_subscription(session, team_id, "U0QUIET", active=True)
+        row.quiet = "none"
+        session.commit()
+    run_digests(engine, MONDAY_0900_LONDON)
+    deliver_due(engine, client(fake), now=MONDAY_0900_LONDON)
+    sent = digests_sent(fake)
+    assert [channel for channel, _ in sent] == ["U0SHORT"]
+    assert "a quiet week" in sent[0][1]
+
+
+def test_a_chosen_day_and_hour_are_honoured(engine: Engine, fake: FakeSlackAPI) -> None:
+    team_id = team_with(engine, "payments", 15, this_week=10, last_week=5, managers=())
+    make_person(engine, slack_user_id="U0TUE", tz="Europe/London")
+    with open_session(engine) as session:
+        row = queries.set_digest_subscription(session, team_id, "U0TUE", active=True)
+        row.weekday, row.hour = 1, 8
+        session.commit()
+    assert run_digests(engine, MONDAY_0900_LONDON) == 0
+    assert run_digests(engine, MONDAY_0900_LONDON + dt.timedelta(hours=22, minutes=59)) == 0
+    assert run_digests(engine, MONDAY_0900_LONDON + dt.timedelta(hours=23)) == 1

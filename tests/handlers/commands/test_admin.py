@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import AuditEntry, utcnow
+from tests.conftest import make_settings
 from tests.factories import make_identity, make_person
+from tests.fakes.slack_api import FakeSlackAPI
 from tests.handlers.commands.test_linking import ADMIN, answer, app_with_admin
-from tests.handlers.conftest import RunningApp
+from tests.handlers.conftest import SIGNING_SECRET, RunningApp, start_web_app
 
 __all__ = ["app_with_admin"]  # the fixture, imported for pytest
 
@@ -172,3 +176,40 @@ def test_admins_add_a_digest_channel(app_with_admin: RunningApp) -> None:
         [row] = queries.digest_subscriptions(session)
     assert (row.recipient, row.active) == ("C0PAY", True)
     assert "will no longer get" in admin(app, "no-digest-channel payments C0PAY")
+
+
+def test_members_of_the_admin_user_group_are_admins(
+    fake_slack: FakeSlackAPI, engine: Engine, database_url: str
+) -> None:
+    settings = make_settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.url,
+        admin_user_group="@uptake-admins",
+    )
+    with open_session(engine) as session:
+        team = queries.upsert_teams(
+            session,
+            [
+                {
+                    "slug": "slack:uptake-admins",
+                    "name": "Uptake admins",
+                    "parent_id": None,
+                    "source": "slack",
+                }
+            ],
+        )["slack:uptake-admins"]
+        ids = queries.upsert_people(session, [{"slack_user_id": "U0GROUPADMIN"}])
+        queries.add_memberships(
+            session, [{"team_id": team, "person_id": ids["U0GROUPADMIN"], "role": "member"}]
+        )
+        session.commit()
+    server = start_web_app(settings, engine)
+    try:
+        with httpx.Client(timeout=10) as http:
+            app = RunningApp(server.base_url, fake_slack, engine, settings, http)
+            assert "Minimum group size" in answer(app, "policy", "U0GROUPADMIN", "/uptake-admin")
+            assert "Only Uptake admins" in answer(app, "policy", "U0SOMEONE", "/uptake-admin")
+    finally:
+        server.stop()

@@ -176,3 +176,13 @@ def test_managers_preview_and_manage_their_digest(app: RunningApp) -> None:
     # members cannot preview a team they do not manage or belong to
     risk_member = "URISK00"
     assert "I can't show you" in ask(app, "digest payments", risk_member)
+
+
+def test_subscribers_choose_day_hour_and_quiet_weeks(app: RunningApp) -> None:
+    build_org(app.engine)
+    text = ask(app, "subscribe payments tue 08 quiet-none", MANAGER)
+    assert "on Tuesdays at 08:00 your time; in a quiet week, no digest" in text
+    with open_session(app.engine) as session:
+        [row] = queries.digest_subscriptions(session)
+    assert (row.weekday, row.hour, row.quiet, row.active) == (1, 8, "none", True)
+    assert "didn't understand" in ask(app, "subscribe payments someday", MANAGER)
