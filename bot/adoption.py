@@ -181,8 +181,7 @@ def summarize_usage(
         raise ValueError(f"window must be one of {WINDOWS}, not {window_days}")
     earliest = today - dt.timedelta(days=max(window_days, 7 * HABIT_WEEKS) - 1)
     with open_session(engine) as session:
-        identities = queries.identity_summary(session, person_id)
-        rows = queries.usage_rows_for_person(session, person_id, earliest, today)
+        identities, rows = queries.person_usage(session, person_id, earliest, today)
         sources = {row.source for row in rows}
         states = queries.sync_states(session, sources) if sources else []
 

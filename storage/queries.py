@@ -236,8 +236,11 @@ def identities_of(session: Session, person_id: int) -> list[Identity]:
     )
 
 
-_USAGE_ROWS = (
+_PERSON_USAGE = (
     sa.select(
+        col(Identity.id),
+        col(Identity.tool),
+        col(Identity.verified),
         col(DailyUsage.day),
         col(DailyUsage.tool),
         col(DailyUsage.source),
@@ -248,32 +251,55 @@ _USAGE_ROWS = (
         col(DailyUsage.lines_accepted),
         col(DailyUsage.cost_cents),
         col(DailyUsage.cost_kind),
-        # Read as text and decoded once per distinct value: most days repeat a feature set.
         sa.cast(col(DailyUsage.features), sa.Text),
     )
-    .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
-    .where(
-        col(Identity.person_id) == sa.bindparam("person_id"),
-        col(Identity.verified).is_(True),
-        col(DailyUsage.day) >= sa.bindparam("since"),
-        col(DailyUsage.day) <= sa.bindparam("until"),
+    .select_from(Identity)
+    .outerjoin(
+        DailyUsage,
+        sa.and_(
+            col(DailyUsage.identity_id) == col(Identity.id),
+            col(Identity.verified).is_(True),
+            col(DailyUsage.day) >= sa.bindparam("since"),
+            col(DailyUsage.day) <= sa.bindparam("until"),
+        ),
     )
+    .where(col(Identity.person_id) == sa.bindparam("person_id"))
 )
 
 
-def usage_rows_for_person(
+def person_usage(
     session: Session, person_id: int, since: dt.date, until: dt.date
-) -> list[UsageRow]:
-    """The person's daily usage from verified identities, `since` to `until` inclusive.
+) -> tuple[list[tuple[str, bool]], list[UsageRow]]:
+    """The person's identities (tool, verified) and their verified usage, in one round trip.
 
-    This is `/myusage`'s hot path: Core execution (no ORM loading) of a statement built once.
+    `/myusage`'s hot path: one prebuilt statement, Core execution, features decoded once per
+    distinct value.
     """
     decoded: dict[str | None, tuple[str, ...]] = {None: ()}
+    identities: dict[int | None, tuple[str, bool]] = {}
     rows = []
     result = session.connection().execute(
-        _USAGE_ROWS, {"person_id": person_id, "since": since, "until": until}
+        _PERSON_USAGE, {"person_id": person_id, "since": since, "until": until}
     )
-    for day, tool, source, active, inter, gen, acc, lines, cost, kind, features in result.all():
+    for (
+        identity_id,
+        identity_tool,
+        verified,
+        day,
+        tool,
+        source,
+        active,
+        inter,
+        gen,
+        acc,
+        lines,
+        cost,
+        kind,
+        features,
+    ) in result.all():
+        identities[identity_id] = (identity_tool, bool(verified))
+        if day is None:
+            continue
         if features not in decoded:
             decoded[features] = tuple(json.loads(features) or ())
         rows.append(
@@ -291,19 +317,14 @@ def usage_rows_for_person(
                 decoded[features],
             )
         )
-    return rows
+    return list(identities.values()), rows
 
 
-def identity_summary(session: Session, person_id: int) -> list[tuple[str, bool]]:
-    """(tool, verified) of each of the person's identities (a light read for `/myusage`)."""
-    return [
-        (tool, bool(verified))
-        for tool, verified in session.connection().execute(
-            sa.select(col(Identity.tool), col(Identity.verified)).where(
-                col(Identity.person_id) == person_id
-            )
-        )
-    ]
+def usage_rows_for_person(
+    session: Session, person_id: int, since: dt.date, until: dt.date
+) -> list[UsageRow]:
+    """The person's daily usage from verified identities, `since` to `until` inclusive."""
+    return person_usage(session, person_id, since, until)[1]
 
 
 def sync_states(session: Session, sources: Iterable[str] | None = None) -> list[SyncState]:
