@@ -26,7 +26,7 @@ from bot.linking import admin_map, tool_from_word
 from bot.people import ensure_person
 from bot.privacy import CountRequest, disclose
 from bot.services import Services
-from bot.teams import descendants, find_team, load_teams, team_people
+from bot.teams import TeamRef, descendants, find_team, load_teams, team_people
 from bot.tools import COPILOT
 from storage import queries
 from storage.engine import session as open_session
@@ -148,6 +148,13 @@ def answer_admin(
     return handler(services, client, user_id, request)
 
 
+def _one_team(services: Services, word: str) -> tuple[list[TeamRef], TeamRef | None]:
+    """Every team, and the one `word` names (None unless exactly one matches)."""
+    teams = load_teams(services.engine, services.settings.team_sources)
+    matches = find_team(teams, word)
+    return teams, matches[0] if len(matches) == 1 else None
+
+
 def _claims(
     services: Services, _client: WebClient, _user: str, _request: AdminRequest
 ) -> tuple[list[Block], str]:
@@ -182,11 +189,9 @@ def _teams(
 def _team(
     services: Services, _client: WebClient, _user: str, request: AdminRequest
 ) -> tuple[list[Block], str]:
-    teams = load_teams(services.engine, services.settings.team_sources)
-    matches = find_team(teams, request.team)
-    if len(matches) != 1:
+    teams, team = _one_team(services, request.team)
+    if team is None:
         return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
-    team = matches[0]
     with open_session(services.engine) as session:
         managers = queries.team_managers(session, team.id)
     children = [t for t in teams if t.parent_id == team.id]
@@ -265,40 +270,38 @@ def _map(
 def _channel(
     services: Services, _client: WebClient, user_id: str, request: AdminRequest
 ) -> tuple[list[Block], str]:
-    teams = load_teams(services.engine, services.settings.team_sources)
-    matches = find_team(teams, request.team)
-    if len(matches) != 1:
+    _teams, team = _one_team(services, request.team)
+    if team is None:
         return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
     with open_session(services.engine) as session:
         queries.set_digest_subscription(
-            session, matches[0].id, request.target_user_id, active=request.add
+            session, team.id, request.target_user_id, active=request.add
         )
         session.commit()
     verb = "will get" if request.add else "will no longer get"
-    text = f"<#{request.target_user_id}> {verb} the weekly digest for `{matches[0].slug}`."
+    text = f"<#{request.target_user_id}> {verb} the weekly digest for `{team.slug}`."
     return [section(text)], text
 
 
 def _manager(
     services: Services, client: WebClient, user_id: str, request: AdminRequest
 ) -> tuple[list[Block], str]:
-    teams = load_teams(services.engine, services.settings.team_sources)
-    matches = find_team(teams, request.team)
-    if len(matches) != 1:
+    _teams, team = _one_team(services, request.team)
+    if team is None:
         return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
     person = ensure_person(services.engine, client, request.target_user_id, None)
     with open_session(services.engine) as session:
-        changed = queries.set_manager(session, matches[0].id, person.id, manager=request.add)
+        changed = queries.set_manager(session, team.id, person.id, manager=request.add)
         queries.audit(
             session,
             "team.manager_added" if request.add else "team.manager_removed",
             actor=user_id,
             subject_person_id=person.id,
-            detail={"team": matches[0].slug},
+            detail={"team": team.slug},
             at=services.clock(),
         )
         session.commit()
     return (
-        manager_changed_blocks(matches[0], request.target_user_id, request.add, changed),
+        manager_changed_blocks(team, request.target_user_id, request.add, changed),
         "Managers updated",
     )
