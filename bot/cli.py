@@ -35,7 +35,7 @@ from bot.rejected import FileRejected
 from bot.services import Services
 from bot.settings import Settings, SettingsError, load_settings
 from bot.sync import sync_all
-from bot.teams import load_teams
+from bot.teams import load_teams, team_people
 from bot.tips.library import default_library
 from bot.tips.service import preview_tip
 from bot.web import UptakeWSGI
@@ -384,9 +384,10 @@ def _sources(settings: Settings, _args: argparse.Namespace) -> int:
 def _write_digest_preview(engine: Engine, services: Services) -> None:
     """Write one manager's digest for this week (text and chart) to the working folder."""
     teams = load_teams(engine, services.settings.team_sources)
-    team = next((t for t in teams if t.parent_id is not None), None)
-    if team is None:
+    if not teams:
         return
+    # The largest team (a department): small teams rightly show little.
+    team = max(teams, key=lambda t: (len(team_people(engine, teams, t.id)), t.slug))
     digest = build_digest(
         engine,
         teams,

@@ -284,7 +284,8 @@ def build_demo(
             for d in DEPARTMENTS
             for s in SQUADS
         ]
-        squad_ids = list(queries.upsert_teams(session, squads).values())
+        squad_slugs = queries.upsert_teams(session, squads)
+        squad_ids = [squad_slugs[str(squad["slug"])] for squad in squads]
         memberships = []
         for index, person in enumerate(people):
             team_id = squad_ids[index % len(squad_ids)]
@@ -299,6 +300,16 @@ def build_demo(
                 memberships.append(
                     {
                         "team_id": team_id,
+                        "person_id": person_ids[person.slack_user_id],
+                        "role": TeamRole.MANAGER.value,
+                    }
+                )
+            if index % len(SQUADS) == 0 and index < len(squad_ids):
+                # ...and the manager of each department's first squad leads the department
+                department = squads[index]["parent_id"]
+                memberships.append(
+                    {
+                        "team_id": department,
                         "person_id": person_ids[person.slack_user_id],
                         "role": TeamRole.MANAGER.value,
                     }

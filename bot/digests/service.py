@@ -119,7 +119,7 @@ def suggested_action(figures: TeamFigures) -> str:
     return "Ask the team what one thing made their AI tools more useful this week, and share it."
 
 
-def _facts(figures: TeamFigures, action: str) -> DigestFacts:
+def _facts(figures: TeamFigures) -> DigestFacts:
     counts = figures.disclosure.counts
     active, before = counts.get("active"), figures.previous.counts.get("active")
     return DigestFacts(
@@ -138,7 +138,8 @@ def _facts(figures: TeamFigures, action: str) -> DigestFacts:
         },
         median_acceptance_rate=figures.disclosure.medians.get("acceptance_rate"),
         unused_seats=counts.get("seats_idle"),
-        suggested_action=action,
+        # The action has its own line in the digest; the prose need not repeat it.
+        suggested_action="",
     )
 
 
@@ -179,7 +180,7 @@ def build_digest(
         return Digest(figures, blocks, blocks_to_text(blocks), None, quiet=True)
     action = suggested_action(figures)
     blocks = digest_blocks(
-        figures, narrative=narrative.narrate(_facts(figures, action)), action=action, now=now
+        figures, narrative=narrative.narrate(_facts(figures)), action=action, now=now
     )
     chart = None
     if with_chart:

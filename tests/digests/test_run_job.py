@@ -33,7 +33,7 @@ def test_run_job_digests_queues_one_digest_per_manager_and_team(
     with open_session(engine) as session:
         managers = {(team, slack_id) for team, slack_id, _ in queries.managers_of_teams(session)}
         digests = queries.outbox_messages(session, kind="digest")
-    assert len(managers) == 24
+    assert len(managers) == 30  # 24 squads and 6 departments
     assert {(m.channel, m.idempotency_key.split(":")[2]) for m in digests} == {
         (slack_id, str(team)) for team, slack_id in managers
     }
