@@ -7,6 +7,8 @@ with its fallback text rather than late), and get a failure reason instead of an
 from __future__ import annotations
 
 import json
+from types import TracebackType
+from typing import Self
 
 import httpx2
 import openai
@@ -62,3 +64,46 @@ def complete(
     except json.JSONDecodeError:  # the SDK lets a 200 with a broken JSON body through
         return None, "malformed body"
     return completion, None
+
+
+class ChatClient:
+    """An OpenAI-compatible chat client for one model; close it (or use `with`) when done."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str,
+        model: str,
+        timeout: float = 4.0,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        self._model = model
+        self._client = openai_client(api_key, base_url, timeout, http_client)
+
+    def ask(
+        self, system: str, user: str, *, max_tokens: int, temperature: float
+    ) -> tuple[object | None, str | None]:
+        """(the completion, None) or (None, why it failed)."""
+        return complete(
+            self._client,
+            self._model,
+            system,
+            user,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        )
+
+    def close(self) -> None:
+        """Close the SDK client and its connections (including an `http_client` passed in)."""
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
 from typing import Protocol, Self
 
-import httpx2
 from openai.types.chat import ChatCompletion
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier
-from bot.llm import complete, openai_client
+from bot.llm import ChatClient
 
 # The same shapes tip rewording refuses to send and to accept: one definition of "a tool word",
 # "an identifier", "a link" and "a broadcast" for everything that talks to an LLM.
@@ -224,29 +223,16 @@ class TemplateNarrative:
         self.close()
 
 
-class OpenAINarrative:
+class OpenAINarrative(ChatClient):
     """Writes the narrative through an OpenAI-compatible chat completions endpoint, or falls back.
 
     Close it (or use it as a context manager) to close the SDK's connection pool, including an
     `http_client` passed in.
     """
 
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str,
-        model: str,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        self._model = model
-        self._client = openai_client(api_key, base_url, timeout, http_client)
-
     def narrate(self, facts: DigestFacts) -> str:
         """The model's sentences about `facts` when they are usable, else the template's."""
-        completion, failure = complete(
-            self._client,
-            self._model,
+        completion, failure = self.ask(
             SYSTEM_PROMPT,
             f"The team's week:\n{facts.describe()}",
             max_tokens=MAX_TOKENS,
@@ -258,21 +244,6 @@ class OpenAINarrative:
         if problem is not None:
             return _fall_back(facts, problem)
         return answer
-
-    def close(self) -> None:
-        """Close the SDK client and its connections."""
-        self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def narrative_writer(

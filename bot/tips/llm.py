@@ -16,14 +16,12 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
-import httpx2
 from openai.types.chat import ChatCompletion
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier
-from bot.llm import complete, openai_client
+from bot.llm import ChatClient
 
 logger = logging.getLogger(__name__)
 
@@ -122,29 +120,16 @@ class LibraryText:
         return text
 
 
-class OpenAITipWriter:
+class OpenAITipWriter(ChatClient):
     """Rewords tips through an OpenAI-compatible chat completions endpoint, or falls back.
 
     Close it (or use it as a context manager) to close the SDK's connection pool, including an
     `http_client` passed in.
     """
 
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str,
-        model: str,
-        timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        http_client: httpx2.Client | None = None,
-    ) -> None:
-        self._model = model
-        self._client = openai_client(api_key, base_url, timeout, http_client)
-
     def reword(self, text: str, link: str, aggregates: TipAggregates) -> str:
         """The model's rewording of `text` when it is usable, else `text`."""
-        completion, failure = complete(
-            self._client,
-            self._model,
+        completion, failure = self.ask(
             SYSTEM_PROMPT,
             f"Tip:\n{text}\n\nThe reader's own usage:\n{aggregates.describe()}",
             max_tokens=MAX_TOKENS,
@@ -156,21 +141,6 @@ class OpenAITipWriter:
         if problem is not None:
             return _fall_back(text, problem)
         return answer
-
-    def close(self) -> None:
-        """Close the SDK client and its connections."""
-        self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def tip_writer(
