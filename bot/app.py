@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 
+from bot.digests.writer import narrative_writer_for
 from bot.services import Services
 from bot.settings import Settings
 from bot.tips.writer import tip_writer_for
@@ -62,6 +63,7 @@ def create_app(
             settings=settings,
             engine=engine or make_engine(settings.database_url),
             llm=llm if llm is not None else tip_writer_for(settings),
+            narrator=narrative_writer_for(settings),
         )
     signing_secret = settings.slack_signing_secret
     app = App(

@@ -10,8 +10,7 @@ from typing import Any, cast
 from sqlalchemy.engine import Engine
 
 from bot.adoption import TierThresholds
-from bot.digests.narrative import NarrativeWriter
-from bot.digests.writer import narrative_writer_for
+from bot.digests.narrative import NarrativeWriter, TemplateNarrative
 from bot.settings import Settings
 from bot.tips.llm import LibraryText, TipWriter
 from storage.models import utcnow
@@ -25,6 +24,7 @@ class Services:
     engine: Engine
     llm: Any | None = None
     clock: Callable[[], dt.datetime] = field(default=utcnow)
+    narrator: NarrativeWriter | None = None
 
     @property
     def tip_writer(self) -> TipWriter:
@@ -36,7 +36,7 @@ class Services:
     @property
     def narrative_writer(self) -> NarrativeWriter:
         """Writes the digest's narrative through the configured LLM, or from a template."""
-        return narrative_writer_for(self.settings)
+        return self.narrator if self.narrator is not None else TemplateNarrative()
 
     @property
     def thresholds(self) -> TierThresholds:
