@@ -142,21 +142,8 @@ def external_id(index: int, tool: str) -> str:
 def day_metrics(rng: random.Random, tool: str, weekend: bool) -> dict[str, Any]:
     """Realistic metric values for one tool on one day (after bot/demo.py)."""
     scale = 0.4 if weekend else 1.0
-    base: dict[str, Any] = {
-        "active": True,
-        "interactions": 0,
-        "generations": 0,
-        "acceptances": 0,
-        "lines_suggested": 0,
-        "lines_accepted": 0,
-        "chat_requests": 0,
-        "agent_requests": 0,
-        "cli_requests": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "cost_cents": None,
-        "cost_kind": None,
-    }
+    base: dict[str, Any] = {**queries.zero_usage(), "active": True}
+    del base["features"]
     if tool == COPILOT:
         shown = int(rng.randint(20, 160) * scale) + 1
         accepted = min(shown, int(shown * rng.uniform(0.15, 0.42)))

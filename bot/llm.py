@@ -7,6 +7,7 @@ with its fallback text rather than late), and get a failure reason instead of an
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
@@ -92,6 +93,21 @@ class ChatClient:
             max_tokens=max_tokens,
             temperature=temperature,
         )
+
+    def answer(
+        self,
+        system: str,
+        user: str,
+        check: Callable[[object], tuple[str, str | None]],
+        *,
+        max_tokens: int,
+        temperature: float,
+    ) -> tuple[str, str | None]:
+        """(the checked answer, None), or ("", why it must not be used)."""
+        completion, failure = self.ask(system, user, max_tokens=max_tokens, temperature=temperature)
+        if failure is not None:
+            return "", failure
+        return check(completion)
 
     def close(self) -> None:
         """Close the SDK client and its connections (including an `http_client` passed in)."""

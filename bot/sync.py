@@ -83,7 +83,7 @@ def write_day(engine: Engine, collector: Collector, report: DayReport, now: dt.d
                 "day": report.day,
                 "tool": collector.tool,
                 "source": collector.source,
-                **_defaults(),
+                **queries.zero_usage(),
                 **record.metrics,
             }
             for record in report.records
@@ -185,22 +185,3 @@ def sync_all(
         finally:
             collector.close()
     return outcomes
-
-
-def _defaults() -> dict[str, object]:
-    return {
-        "active": False,
-        "interactions": 0,
-        "generations": 0,
-        "acceptances": 0,
-        "lines_suggested": 0,
-        "lines_accepted": 0,
-        "chat_requests": 0,
-        "agent_requests": 0,
-        "cli_requests": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "cost_cents": None,
-        "cost_kind": None,
-        "features": [],
-    }

@@ -53,6 +53,17 @@ USAGE_METRICS = (
 )
 
 
+def zero_usage() -> dict[str, Any]:
+    """Every usage metric at its "nothing recorded" value (a new dict each call)."""
+    return {
+        "active": False,
+        **dict.fromkeys(USAGE_METRICS[1:11], 0),
+        "cost_cents": None,
+        "cost_kind": None,
+        "features": [],
+    }
+
+
 class UsageRow(NamedTuple):
     """One day of one tool for one person, as read for the adoption model (a tuple: cheap)."""
 

@@ -60,20 +60,8 @@ def usage_row(identity_id: int, tool: str, day: dt.date, **metrics: Any) -> dict
         "day": day,
         "tool": tool,
         "source": tool,
+        **queries.zero_usage(),
         "active": True,
-        "interactions": 0,
-        "generations": 0,
-        "acceptances": 0,
-        "lines_suggested": 0,
-        "lines_accepted": 0,
-        "chat_requests": 0,
-        "agent_requests": 0,
-        "cli_requests": 0,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "cost_cents": None,
-        "cost_kind": None,
-        "features": [],
     }
     row.update(metrics)
     return row

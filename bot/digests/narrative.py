@@ -232,18 +232,14 @@ class OpenAINarrative(ChatClient):
 
     def narrate(self, facts: DigestFacts) -> str:
         """The model's sentences about `facts` when they are usable, else the template's."""
-        completion, failure = self.ask(
+        answer, problem = self.answer(
             SYSTEM_PROMPT,
             f"The team's week:\n{facts.describe()}",
+            _answer_of,
             max_tokens=MAX_TOKENS,
             temperature=TEMPERATURE,
         )
-        if failure is not None:
-            return _fall_back(facts, failure)
-        answer, problem = _answer_of(completion)
-        if problem is not None:
-            return _fall_back(facts, problem)
-        return answer
+        return answer if problem is None else _fall_back(facts, problem)
 
 
 def narrative_writer(

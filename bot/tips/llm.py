@@ -129,18 +129,14 @@ class OpenAITipWriter(ChatClient):
 
     def reword(self, text: str, link: str, aggregates: TipAggregates) -> str:
         """The model's rewording of `text` when it is usable, else `text`."""
-        completion, failure = self.ask(
+        answer, problem = self.answer(
             SYSTEM_PROMPT,
             f"Tip:\n{text}\n\nThe reader's own usage:\n{aggregates.describe()}",
+            _answer_of,
             max_tokens=MAX_TOKENS,
             temperature=TEMPERATURE,
         )
-        if failure is not None:
-            return _fall_back(text, failure)
-        answer, problem = _answer_of(completion)
-        if problem is not None:
-            return _fall_back(text, problem)
-        return answer
+        return answer if problem is None else _fall_back(text, problem)
 
 
 def tip_writer(

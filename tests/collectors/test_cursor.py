@@ -22,6 +22,7 @@ from bot.collectors.cursor import CursorCollector
 from bot.sync import SyncOutcome, sync_source
 from storage.engine import session as open_session
 from storage.models import DailyUsage, Identity, SyncState
+from storage.queries import USAGE_METRICS
 from tests.conftest import make_settings
 from tests.factories import make_person
 from tests.fakes.cursor import (
@@ -44,22 +45,7 @@ NOW = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
 LATEST = dt.date(2026, 11, 24)
 USAGE = "/teams/daily-usage-data"
 MEMBERS = "/teams/members"
-METRICS = (
-    "active",
-    "interactions",
-    "generations",
-    "acceptances",
-    "lines_suggested",
-    "lines_accepted",
-    "chat_requests",
-    "agent_requests",
-    "cli_requests",
-    "input_tokens",
-    "output_tokens",
-    "cost_cents",
-    "cost_kind",
-    "features",
-)
+METRICS = USAGE_METRICS
 TEAM = [f"engineer{n:03d}@bank.example" for n in range(40)]
 
 

@@ -19,6 +19,7 @@ from bot.collectors.openai import OpenAICollector
 from bot.sync import SyncOutcome, sync_source
 from storage.engine import session as open_session
 from storage.models import DailyUsage, Identity, LinkMethod, SyncState
+from storage.queries import USAGE_METRICS
 from tests.conftest import make_settings
 from tests.factories import add_usage, make_identity, make_person, usage_row
 from tests.fakes.openai_admin import (
@@ -33,22 +34,7 @@ from tests.fakes.vendor_http import FakeVendorAPI, Reply, Truncated
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "vendor-apis"
 USAGE = "/v1/organization/usage/completions"
-METRICS = (
-    "active",
-    "interactions",
-    "generations",
-    "acceptances",
-    "lines_suggested",
-    "lines_accepted",
-    "chat_requests",
-    "agent_requests",
-    "cli_requests",
-    "input_tokens",
-    "output_tokens",
-    "cost_cents",
-    "cost_kind",
-    "features",
-)
+METRICS = USAGE_METRICS
 EXAMPLE_DAY = dt.date(2024, 11, 1)  # the published bucket: 1730419200..1730505600
 
 
