@@ -203,6 +203,7 @@ def send_weekly_digests(
 ) -> int:
     """Put every digest that is due this local week in the outbox (once per key)."""
     teams = load_teams(engine, team_sources)
+    built: dict[tuple[int, dt.date], Digest] = {}
     queued = 0
     for recipient in recipients(engine, teams):
         send_at = send_time_this_week(recipient, now)
@@ -213,20 +214,24 @@ def send_weekly_digests(
         with open_session(engine) as session:
             if queries.outbox_states([key], session=session):
                 continue  # already queued or sent this week
-        try:
-            digest = build_digest(
-                engine,
-                teams,
-                recipient.team,
-                tz=recipient.tz,
-                now=now,
-                k=k,
-                thresholds=thresholds,
-                narrative=narrative,
-            )
-        except Exception:  # one team's failure must not stop the other digests
-            logger.exception("building a digest failed")
-            continue
+        # Managers of one team in one zone share a digest: build it once.
+        week_of = (recipient.team.id, now.astimezone(zone(recipient.tz)).date())
+        if week_of not in built:
+            try:
+                built[week_of] = build_digest(
+                    engine,
+                    teams,
+                    recipient.team,
+                    tz=recipient.tz,
+                    now=now,
+                    k=k,
+                    thresholds=thresholds,
+                    narrative=narrative,
+                )
+            except Exception:  # one team's failure must not stop the other digests
+                logger.exception("building a digest failed")
+                continue
+        digest = built[week_of]
         if digest.quiet and recipient.quiet == "none":
             continue
         queued += enqueue(
