@@ -1,8 +1,7 @@
 """Validate the Slack app manifest (``manifest.json``) against Slack's published schema.
 
-The schema lives outside this repository, in ``shared/specs/app-manifest/``, a sibling of the
-repository folder (CI clones the repo next to ``shared/``). If that folder is missing the schema
-tests FAIL rather than skip, so a broken checkout can never look green.
+The schema is Slack's own, copied into ``tests/fixtures/slack/app-manifest/`` (see the
+``SOURCES.md`` beside it), so the tests need nothing outside the repository.
 
 Schema quirks handled here:
 
@@ -48,8 +47,7 @@ from referencing.jsonschema import DRAFT7
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_PATH = REPO_ROOT / "manifest.json"
-SHARED_DIR = REPO_ROOT.parent / "shared"
-SPEC_DIR = SHARED_DIR / "specs" / "app-manifest"
+SPEC_DIR = REPO_ROOT / "tests" / "fixtures" / "slack" / "app-manifest"
 TOP_SCHEMA_PATH = SPEC_DIR / "manifest.schema.json"
 EXAMPLE_PATH = SPEC_DIR / "example.manifest.v1.valid.json"
 
@@ -93,13 +91,6 @@ def _iter_refs(node: Any) -> Iterator[str]:
 
 @functools.cache
 def _build_validator() -> Draft7Validator:
-    # Called from inside the tests (not a fixture) so that a missing shared/ folder is reported
-    # as a test FAILURE rather than a setup ERROR. Failures are not cached, so every test fails.
-    if not SPEC_DIR.is_dir():
-        pytest.fail(
-            f"Slack manifest schema folder not found at {SPEC_DIR}. The repository must be "
-            f"checked out next to a 'shared/' folder (expected {SHARED_DIR})."
-        )
     top = _load_json(TOP_SCHEMA_PATH)
     assert top.get("$schema") == "http://json-schema.org/draft-07/schema#"
     Draft7Validator.check_schema(top)

@@ -37,7 +37,7 @@ from tests.fakes.cursor import (
 from tests.fakes.slack_api import Hang, Malformed, RateLimited, ServerError, Slow
 from tests.fakes.vendor_http import Truncated
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "vendor-apis"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-apis"
 KEY = "key_test_cursor_0123456789"
 # base64("key_test_cursor_0123456789:"), worked out by hand, not by the code under test.
 AUTH_HEADER = "Basic a2V5X3Rlc3RfY3Vyc29yXzAxMjM0NTY3ODk6"

@@ -32,7 +32,7 @@ from tests.fakes.openai_admin import (
 from tests.fakes.slack_api import Hang, RateLimited, ServerError
 from tests.fakes.vendor_http import FakeVendorAPI, Reply, Truncated
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "vendor-apis"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-apis"
 USAGE = "/v1/organization/usage/completions"
 METRICS = USAGE_METRICS
 EXAMPLE_DAY = dt.date(2024, 11, 1)  # the published bucket: 1730419200..1730505600

@@ -20,7 +20,7 @@ from typing import Any, Self
 
 from tests.fakes.vendor_http import FakeVendorAPI, Reply, VendorFault, VendorRequest
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "vendor-apis"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-apis"
 REPORT_PATH = "/v1/organizations/usage_report/claude_code"
 ADMIN_KEY = "sk-ant-admin01-fake-key-0123456789abcdef"
 ANTHROPIC_VERSION = "2023-06-01"

@@ -17,7 +17,7 @@ from typing import Any
 
 from tests.fakes.vendor_http import FakeVendorAPI, Reply, VendorRequest
 
-PUBLISHED_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "vendor-apis"
+PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-apis"
 DAY_MS = 86_400_000
 MAX_RANGE_MS = 30 * DAY_MS
 RATE_LIMIT = 20  # requests a minute per team

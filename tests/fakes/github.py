@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 from tests.fakes.vendor_http import FakeVendorAPI, Reply, VendorFault, VendorRequest
 
-PUBLISHED_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "vendor-apis"
+PUBLISHED_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "vendor-apis"
 # The day in the published user-teams example.
 PUBLISHED_TEAMS_DAY = dt.date(2026, 5, 7)
 

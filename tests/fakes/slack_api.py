@@ -8,7 +8,7 @@ Point a real ``slack_sdk.WebClient(token="xoxb-test", base_url=fake.url)`` at it
         assert fake.calls("chat.postMessage")[0].body["text"] == "hi"
 
 Every request is recorded as a :class:`RecordedRequest`. Responses mimic real Slack shapes
-(see ``/work/shared/specs/slack_web_openapi_v2.json``); faults can be queued per API method
+(Slack's published Web API OpenAPI description); faults can be queued per API method
 with :meth:`FakeSlackAPI.fail_next`.
 """
 

@@ -27,7 +27,7 @@ from tests.fakes.signing import sign_slack_request
 from tests.fakes.slack_api import FakeSlackAPI
 
 SIGNING_SECRET = "test-signing-secret"
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "payloads"
+PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "slack" / "payloads"
 
 
 def slash_command_fields(**overrides: str) -> dict[str, str]:

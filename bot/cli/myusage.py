@@ -1,0 +1,55 @@
+"""`uptake myusage`: what /myusage shows one person, for support and checks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.blocks.common import blocks_to_text
+from bot.cli.common import add_command, engine_for
+from bot.myusage import MyUsageRequest, parse_myusage, summary_answer
+from bot.people import find_person
+from bot.services import Services
+from bot.settings import Settings
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `uptake myusage`."""
+    parser = add_command(
+        commands,
+        "myusage",
+        myusage,
+        help="print what /myusage shows a person",
+        example="uptake myusage --user U012AB3CD --window 90d",
+    )
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", metavar="SLACK_USER_ID", help="a Slack user id, e.g. U012AB3CD")
+    who.add_argument("--email", help="the person's email")
+    parser.add_argument("--window", default="28d", help="7d, 28d or 90d (default 28d)")
+
+
+def myusage(settings: Settings, args: argparse.Namespace) -> int:
+    """Print one person's /myusage summary."""
+    request = parse_myusage(args.window)
+    if request.kind != "summary":
+        print("uptake myusage: --window must be 7d, 28d or 90d", file=sys.stderr)
+        return 2
+    with engine_for(settings, migrate=True) as engine:
+        services = Services(settings=settings, engine=engine)
+        text = render_myusage(services, args.user, args.email, request)
+    if text is None:
+        print("uptake myusage: no such person", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
+def render_myusage(
+    services: Services, slack_user_id: str | None, email: str | None, request: MyUsageRequest
+) -> str | None:
+    """The person's /myusage summary as plain text, or None when there is no such person."""
+    person = find_person(services.engine, slack_user_id=slack_user_id, email=email)
+    if person is None:
+        return None
+    blocks, _ = summary_answer(services, person, request.window_days)
+    return blocks_to_text(blocks)

@@ -1,0 +1,159 @@
+"""The long-running processes (`start`, `serve`, `socket`, `clock`) and one-off job runs."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from waitress import serve
+
+from bot.app import create_app, make_client
+from bot.cli.common import add_command, engine_for, timestamp
+from bot.cli.demo import run_demo_instead
+from bot.clock import build_scheduler, job_specs, run_job
+from bot.settings import Settings
+from bot.web import UptakeWSGI
+from storage.models import utcnow
+
+logger = logging.getLogger("uptake")
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the process commands to `uptake`."""
+    add_command(
+        commands,
+        "start",
+        start,
+        help="migrate, then answer Slack (Socket Mode if SLACK_APP_TOKEN is set, else HTTP); "
+        "without Slack credentials, run the demo",
+        example="uptake start",
+    )
+    add_command(
+        commands,
+        "serve",
+        serve_http,
+        help="answer Slack over HTTP on $PORT (production WSGI server)",
+        example="PORT=3000 uptake serve",
+    )
+    add_command(
+        commands,
+        "socket",
+        socket,
+        help="answer Slack over Socket Mode (needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)",
+        example="uptake socket",
+    )
+    add_command(
+        commands,
+        "clock",
+        clock,
+        help="run the scheduler process (all scheduled jobs)",
+        example="uptake clock",
+    )
+    add_command(
+        commands,
+        "jobs",
+        jobs,
+        help="list the scheduled jobs and their next run times",
+        example="uptake jobs",
+    )
+    run_job_parser = add_command(
+        commands,
+        "run-job",
+        run_one_job,
+        help="run one scheduled job now",
+        example="uptake run-job digests --now 2026-11-30T09:00",
+    )
+    run_job_parser.add_argument("name", help="a job name from `uptake jobs`")
+    run_job_parser.add_argument(
+        "--now", type=timestamp, help="pretend it is this UTC time, e.g. 2026-11-30T09:00"
+    )
+
+
+def start(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer Slack if credentials are set, else show the demo."""
+    if not settings.has_slack_credentials:
+        return run_demo_instead(settings)
+    with engine_for(settings, migrate=True):
+        pass
+    return socket(settings, args) if settings.slack_app_token else serve_http(settings, args)
+
+
+def serve_http(settings: Settings, _args: argparse.Namespace) -> int:
+    """Serve Slack's HTTP requests with the production WSGI server."""
+    if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+        print(
+            "uptake serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see .env.example)",
+            file=sys.stderr,
+        )
+        return 2
+    with engine_for(settings) as engine:
+        app = create_app(settings, engine=engine)
+        logger.info("serving Slack requests on port %d", settings.port)
+        serve(
+            UptakeWSGI(app, engine),
+            host="0.0.0.0",  # noqa: S104  (the platform's router is in front)
+            port=settings.port,
+            threads=settings.web_threads,
+        )
+    return 0
+
+
+def socket(settings: Settings, _args: argparse.Namespace) -> int:
+    """Answer Slack over a Socket Mode connection."""
+    if settings.slack_bot_token is None or settings.slack_app_token is None:
+        print("uptake socket needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN", file=sys.stderr)
+        return 2
+    with engine_for(settings) as engine:
+        app = create_app(settings, engine=engine)
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def clock(settings: Settings, _args: argparse.Namespace) -> int:
+    """Run every scheduled job on its schedule until stopped."""
+    client = make_client(settings) if settings.slack_bot_token else None
+    with engine_for(settings, migrate=True) as engine:
+        scheduler = build_scheduler(job_specs(settings, engine, client))
+        for job in scheduler.get_jobs():
+            logger.info("clock: %s — %s", job.id, job.name)
+        # Platforms stop processes with SIGTERM: finish the running job, then exit cleanly.
+        signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=True))
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            logger.info("clock: stopping")
+    return 0
+
+
+def jobs(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print each scheduled job and when it runs next."""
+    client = make_client(settings) if settings.slack_bot_token else None
+    with engine_for(settings) as engine:
+        scheduler = build_scheduler(
+            job_specs(settings, engine, client), BackgroundScheduler(timezone="UTC")
+        )
+        now = utcnow()
+        for job in scheduler.get_jobs():
+            next_run = job.trigger.get_next_fire_time(None, now)
+            when = next_run.isoformat(timespec="minutes") if next_run else "never"
+            print(f"{job.id:<20} next {when}  {job.name}")
+    return 0
+
+
+def run_one_job(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one named job once, at `--now` if given."""
+    client = make_client(settings) if settings.slack_bot_token else None
+    with engine_for(settings, migrate=True) as engine:
+        specs = job_specs(settings, engine, client)
+        try:
+            result = run_job(specs, args.name, args.now)
+        except KeyError:
+            names = ", ".join(spec.name for spec in specs)
+            print(f"uptake run-job: no job {args.name!r}; jobs: {names}", file=sys.stderr)
+            return 2
+    print(f"{args.name}: {result}")
+    return 0

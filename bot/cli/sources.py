@@ -1,0 +1,123 @@
+"""`uptake sync`, `uptake sources` and `uptake people`: where usage and people come in."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.app import make_client
+from bot.cli.common import add_command, date, engine_for
+from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
+from bot.jobs import sync_directory
+from bot.settings import Settings
+from bot.sync import sync_all
+from storage import queries
+from storage.engine import session as open_session
+from storage.models import utcnow
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the usage-source and directory commands."""
+    sync = add_command(
+        commands,
+        "sync",
+        sync_usage,
+        help="pull usage from the vendor APIs (incremental, or a backfill with --since)",
+        example="uptake sync --source copilot --since 2026-10-01",
+    )
+    sync.add_argument("--source", choices=SOURCE_NAMES, help="only this source")
+    sync.add_argument("--since", type=date, help="first day to pull, YYYY-MM-DD")
+    sync.add_argument("--until", type=date, help="last day to pull, YYYY-MM-DD")
+    add_command(
+        commands,
+        "sources",
+        sources,
+        help="which usage sources are on, and their sync state",
+        example="uptake sources",
+    )
+    add_command(
+        commands,
+        "people",
+        people,
+        help="load people from the Slack directory and link accounts by email",
+        example="uptake people",
+    )
+
+
+def sync_usage(settings: Settings, args: argparse.Namespace) -> int:
+    """Pull usage from every enabled source (or one) and say what each wrote."""
+    if args.since and args.until and args.since > args.until:
+        print("uptake sync: --since is after --until", file=sys.stderr)
+        return 2
+    collectors = build_collectors(settings, only=args.source)
+    if not collectors:
+        wanted = args.source or "every source"
+        print(f"uptake sync: {wanted} is off; `uptake sources` says what to set", file=sys.stderr)
+        return 2
+    with engine_for(settings, migrate=True) as engine:
+        outcomes = sync_all(
+            engine,
+            collectors,
+            now=utcnow(),
+            backfill_days=settings.sync_backfill_days,
+            since=args.since,
+            until=args.until,
+            progress=_progress_bar,
+        )
+    failed = False
+    for outcome in outcomes:
+        line = (
+            f"{outcome.source}: {outcome.days_written} day(s), {outcome.rows_written} row(s); "
+            f"complete to {outcome.last_complete_day or 'nothing yet'}"
+        )
+        if outcome.waiting_for:
+            line += f"; {outcome.waiting_for} not published yet"
+        if outcome.error:
+            line += f"; FAILED: {outcome.error}"
+            failed = True
+        print(line)
+    return 1 if failed else 0
+
+
+def _progress_bar(source: str, done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    end = "\n" if done >= total else ""
+    bar = "#" * filled + "." * (width - filled)
+    print(f"\r{source:<12} [{bar}] {done}/{total} days", end=end, file=sys.stderr, flush=True)
+
+
+def people(settings: Settings, _args: argparse.Namespace) -> int:
+    """Load the Slack directory and link accounts by verified email."""
+    if settings.slack_bot_token is None:
+        print("uptake people needs SLACK_BOT_TOKEN (with users:read.email)", file=sys.stderr)
+        return 2
+    with engine_for(settings, migrate=True) as engine:
+        result = sync_directory(engine=engine, client=make_client(settings), settings=settings)
+    print(f"{result.people} people; {result.linked} account(s) linked by email.")
+    return 0
+
+
+def sources(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print each usage source: off (and what to set) or on with its sync state."""
+    with engine_for(settings, migrate=True) as engine, open_session(engine) as session:
+        states = {state.source: state for state in queries.sync_states(session)}
+    for source in SOURCES:
+        state = states.get(source.name)
+        if not source.enabled(settings):
+            print(f"{source.name:<12} off   (set {source.needs})")
+            continue
+        last = (
+            state.last_success_at.isoformat(timespec="minutes")
+            if state and state.last_success_at
+            else "never"
+        )
+        complete = state.last_complete_day if state and state.last_complete_day else "-"
+        failing = (
+            state is not None
+            and state.last_error_at is not None
+            and (state.last_success_at is None or state.last_error_at >= state.last_success_at)
+        )
+        error = f"  FAILING: {state.last_error}" if failing and state else ""
+        print(f"{source.name:<12} on    last sync {last}, complete to {complete}{error}")
+    return 0
