@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -16,31 +17,60 @@ from bot.blocks.admin import (
     policy_blocks,
     seats_blocks,
     sources_blocks,
+    team_allowed_blocks,
     team_detail_blocks,
     teams_blocks,
     tips_blocks,
 )
 from bot.blocks.common import Block, section
 from bot.collectors.registry import SOURCES
+from bot.figures.disclosure import Rules, group_counts
+from bot.figures.noise import new_record_key
+from bot.figures.releases import SEAT_IDLE_DAYS
 from bot.linking import admin_map, tool_from_word
 from bot.people import ensure_person
-from bot.privacy import CountRequest, disclose
+from bot.personal_data import LOOKED_ACTION
 from bot.services import Services
-from bot.teams import TeamRef, descendants, find_team, load_teams, team_people
+from bot.teams import (
+    Access,
+    TeamRef,
+    descendants,
+    find_team,
+    load_teams,
+    pending_teams,
+    team_people,
+)
 from bot.tools import COPILOT
 from storage import queries
+from storage import releases as release_store
 from storage.engine import session as open_session
+from storage.identities import owners_of_accounts
+from storage.teams import ORG_FILE_SOURCE, set_team_allowed
 
 CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 SIMPLE = {"help", "claims", "sources", "status", "teams", "policy", "seats", "tips"}
+#: Every first word `/uptake-admin` understands; the parser refuses any other, and the manifest's
+#: usage hint must list them all (tests/test_manifest.py checks).
+SUBCOMMANDS = (
+    *sorted(SIMPLE),
+    "team",
+    "map",
+    "manager",
+    "digest-channel",
+    "no-digest-channel",
+)
+#: `teams allow|deny TEAM`: whether a Slack user group or GitHub team is an Uptake team.
+TEAM_DECISIONS = ("allow", "deny")
 
 
 @dataclass(frozen=True, slots=True)
 class AdminRequest:
     """What the admin asked for."""
 
-    kind: str  # help | claims | sources | status | teams | team | policy | seats | map | manager
+    # help | claims | sources | status | teams | team | policy | seats | map | manager | channel
+    # | allow_team (`add` False: deny)
+    kind: str
     tool: str = ""
     external_id: str = ""
     target_user_id: str = ""
@@ -60,8 +90,12 @@ def parse_admin(text: str) -> AdminRequest:
     lowered = [word.lower() for word in words]
     if not words:
         return AdminRequest("help")
+    if lowered[0] not in SUBCOMMANDS:
+        return AdminRequest("help", not_understood=text.strip()[:100])
     if len(words) == 1 and lowered[0] in SIMPLE:
         return AdminRequest("sources" if lowered[0] == "status" else lowered[0])
+    if len(words) == 3 and lowered[0] == "teams" and lowered[1] in TEAM_DECISIONS:
+        return AdminRequest("allow_team", team=words[2], add=lowered[1] == "allow")
     if len(words) == 2 and lowered[0] == "team":
         return AdminRequest("team", team=words[1])
     if len(words) == 4 and lowered[0] == "map" and tool_from_word(lowered[1]):
@@ -108,6 +142,26 @@ def admin_ids(services: Services) -> list[str]:
     return admins
 
 
+TEAM_LOOK_ACTION = "admin.viewed_team"
+
+
+def audit_team_look(
+    services: Services, user_id: str, access: Access, team: TeamRef, what: str
+) -> None:
+    """Audit a look at a team the caller may see only because they are an admin."""
+    if not access.is_admin or team.id in access.member_of or team.id in access.manages:
+        return
+    with open_session(services.engine) as session:
+        queries.audit(
+            session,
+            TEAM_LOOK_ACTION,
+            actor=user_id,
+            detail={"team": team.slug, "what": what},
+            at=services.clock(),
+        )
+        session.commit()
+
+
 def answer_admin(
     services: Services, client: WebClient, user_id: str, request: AdminRequest
 ) -> tuple[list[Block], str]:
@@ -137,6 +191,7 @@ def answer_admin(
         "map": _map,
         "manager": _manager,
         "channel": _channel,
+        "allow_team": _allow_team,
     }.get(request.kind)
     if handler is None:
         note = (
@@ -182,8 +237,38 @@ def _teams(
     services: Services, _client: WebClient, _user: str, _request: AdminRequest
 ) -> tuple[list[Block], str]:
     teams = load_teams(services.engine, services.settings.team_sources)
+    pending = pending_teams(services.engine, services.settings.team_sources)
     sizes = {team.id: len(team_people(services.engine, teams, team.id)) for team in teams}
-    return teams_blocks(teams, sizes), "Teams"
+    sizes |= {team.id: len(team_people(services.engine, pending, team.id)) for team in pending}
+    return teams_blocks(teams, sizes, pending), "Teams"
+
+
+def _allow_team(
+    services: Services, _client: WebClient, user_id: str, request: AdminRequest
+) -> tuple[list[Block], str]:
+    sources = services.settings.team_sources
+    candidates = load_teams(services.engine, sources) + pending_teams(services.engine, sources)
+    matches = find_team(candidates, request.team)
+    if len(matches) != 1:
+        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+    team = matches[0]
+    if team.source == ORG_FILE_SOURCE and not request.add:
+        text = f"`{team.slug}` comes from the org file, so it is a team: remove it from the file."
+        return [section(text)], text
+    with open_session(services.engine) as session:
+        changed = set_team_allowed(session, team.id, allowed=request.add)
+        queries.audit(
+            session,
+            "team.allowed" if request.add else "team.denied",
+            actor=user_id,
+            detail={"team": team.slug, "source": team.source, "changed": changed},
+            at=services.clock(),
+        )
+        session.commit()
+    return (
+        team_allowed_blocks(team, request.add, changed),
+        "Team allowed" if request.add else "Team not allowed",
+    )
 
 
 def _team(
@@ -210,50 +295,56 @@ def _seats(
     services: Services, _client: WebClient, user: str, _request: AdminRequest
 ) -> tuple[list[Block], str]:
     now = services.clock()
+    idle_since = now - dt.timedelta(days=SEAT_IDLE_DAYS)
     with open_session(services.engine) as session:
         seats = queries.seats_of(session, COPILOT)
-    idle = []
-    for seat in seats:
-        last = seat.last_activity_at
-        days = None if last is None else (now - last).days
-        if days is None or days >= 28:
-            idle.append((seat.external_id, days, seat.assigned_at))
-    idle.sort(key=lambda row: (row[1] is not None, -(row[1] or 0), row[0]))
+    idle = sorted(
+        seat.external_id
+        for seat in seats
+        if seat.last_activity_at is None or seat.last_activity_at <= idle_since
+    )
     with open_session(services.engine) as session:
-        # Each person whose seat is listed can see, in their own audit log, that an admin looked.
-        owners = queries.owners_of_accounts(session, COPILOT, [login for login, _, _ in idle])
-        for login, days in ((login, days) for login, days, _ in idle if login in owners):
-            queries.audit(
-                session,
-                "admin.viewed_person",
-                actor=user,
-                subject_person_id=owners[login],
-                detail={"what": "copilot seat unused", "days": days},
-                at=now,
-            )
+        # Each person whose seat is listed can see, in their own audit log, that an admin looked;
+        # a pending claim to a seat's login owns nothing, so the claimer is told nothing.
+        owners = owners_of_accounts(session, COPILOT, idle)
+        for login in idle:
+            if login in owners:
+                queries.audit(
+                    session,
+                    LOOKED_ACTION,
+                    actor=user,
+                    subject_person_id=owners[login],
+                    detail={"what": f"Copilot seat unused {SEAT_IDLE_DAYS}+ days"},
+                    at=now,
+                )
         session.commit()
-    return seats_blocks(idle, total=len(seats), now=now), "Unused seats"
+    return seats_blocks(idle, total=len(seats), idle_days=SEAT_IDLE_DAYS), "Unused seats"
 
 
 def _tips(
     services: Services, _client: WebClient, _user: str, _request: AdminRequest
 ) -> tuple[list[Block], str]:
-    k = services.settings.min_group_size
+    rules = Rules(k=services.settings.min_group_size, epsilon=services.settings.disclosure_epsilon)
     with open_session(services.engine) as session:
         by_tip = queries.tip_feedback_by_tip(session)
+        everyone = {person for reactions in by_tip.values() for person, _ in reactions}
+        keys = release_store.record_keys(session, everyone, new_record_key)
+        session.commit()
     rows = []
     for tip_id, reactions in sorted(by_tip.items()):
         # Figures per tip, never per person: a tip sent to fewer than k people shows nothing.
-        result = disclose(
-            {person for person, _ in reactions},
-            k=k,
-            counts=[
-                CountRequest(name, frozenset(p for p, feedback in reactions if feedback == name))
+        sent_to = {person for person, _ in reactions}
+        counts = group_counts(
+            sent_to,
+            {
+                name: {p for p, feedback in reactions if feedback == name}
                 for name in ("helpful", "not_for_me", "stop")
-            ],
+            },
+            keys,
+            rules,
         )
-        rows.append((tip_id, len({person for person, _ in reactions}), result))
-    return tips_blocks(rows, k), "Tip figures"
+        rows.append((tip_id, len(sent_to), counts))
+    return tips_blocks(rows, rules.k), "Tip figures"
 
 
 def _map(

@@ -17,6 +17,9 @@ from bot.tips.library import default_library
 from bot.tips.service import FREQUENCY_DAYS, SNOOZE_WEEKS, change_tips, plan_tip_for
 
 WEEKS = {f"{n}w": n for n in SNOOZE_WEEKS}
+#: Every first word `/aitips` understands; the parser refuses any other, and the manifest's usage
+#: hint must list them all (tests/test_manifest.py checks).
+SUBCOMMANDS = ("on", "off", "status", "now", "snooze", "frequency", "help")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,8 @@ def parse_aitips(text: str) -> AiTipsRequest:
     words = text.strip().lower().split()
     if not words or words == ["help"]:
         return AiTipsRequest("help" if words else "status")
+    if words[0] not in SUBCOMMANDS:
+        return AiTipsRequest("help", not_understood=text.strip()[:100])
     if words in (["on"], ["off"], ["status"], ["now"]):
         return AiTipsRequest(words[0])
     if len(words) == 2 and words[0] == "snooze" and words[1] in WEEKS:

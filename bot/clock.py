@@ -26,6 +26,9 @@ from bot.adoption import TierThresholds
 from bot.collectors.registry import SOURCES
 from bot.digests.service import send_weekly_digests
 from bot.digests.writer import narrative_writer_for
+from bot.figures.publish import publish_releases
+from bot.ops.heartbeat import beat
+from bot.ops.metrics import job_run
 from bot.settings import Settings
 from bot.tips.library import default_library
 from bot.tips.llm import TipWriter
@@ -85,22 +88,30 @@ def job_specs(
     )
     specs.append(
         JobSpec(
+            "releases",
+            # Hourly: a week's releases are made once every source is complete to its Sunday
+            # (or two days after), before the digests that read them.
+            CronTrigger(minute=5, timezone="UTC"),
+            lambda now: publish_releases(engine=engine, settings=settings, now=now),
+            "make each team's release for every period that has ended and is complete, hourly",
+        )
+    )
+    specs.append(
+        JobSpec(
             "digests",
             # Every quarter hour, so each recipient's own Monday 09:00 is met within 15 minutes;
             # the outbox key (recipient, team, ISO week) makes every run after the first a no-op.
             CronTrigger(minute="*/15", timezone="UTC"),
-            lambda now: send_weekly_digests(
-                engine=engine,
-                team_sources=settings.team_sources,
-                k=settings.min_group_size,
-                thresholds=TierThresholds(
-                    light_max=settings.tier_light_max_days,
-                    regular_max=settings.tier_regular_max_days,
-                ),
-                narrative=narrative_writer_for(settings),
-                now=now,
-            ),
+            lambda now: _digests(engine, settings, now),
             "queue each manager's weekly digest at their own Monday 09:00",
+        )
+    )
+    specs.append(
+        JobSpec(
+            "heartbeat",
+            IntervalTrigger(minutes=1),
+            lambda now: beat(engine, "clock", now=now),
+            "note that the clock is alive (`uptake health` checks it), every minute",
         )
     )
     specs.append(
@@ -152,6 +163,17 @@ def run_job(specs: list[JobSpec], name: str, now: dt.datetime | None = None) -> 
     raise KeyError(name)
 
 
+def _digests(engine: Engine, settings: Settings, now: dt.datetime) -> int:
+    """Make any release that is due (a no-op when the hourly job already has), then digests."""
+    publish_releases(engine=engine, settings=settings, now=now)
+    return send_weekly_digests(
+        engine=engine,
+        team_sources=settings.team_sources,
+        narrative=narrative_writer_for(settings),
+        now=now,
+    )
+
+
 def _sync_job(engine: Engine, settings: Settings, source: str) -> Callable[[dt.datetime], object]:
     def run(now: dt.datetime) -> object:
         return jobs.sync_usage(engine=engine, settings=settings, now=now, source=source)
@@ -162,7 +184,8 @@ def _sync_job(engine: Engine, settings: Settings, source: str) -> Callable[[dt.d
 def _runner(spec: JobSpec) -> Callable[[], None]:
     def run() -> None:
         try:
-            spec.run(utcnow())
+            with job_run(spec.name):
+                spec.run(utcnow())
         except Exception:  # a failing job must not stop the clock; it runs again next time
             logger.exception("job %s failed", spec.name)
 

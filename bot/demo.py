@@ -2,6 +2,14 @@
 
 Deterministic for a given seed and end date, and idempotent: running it again rewrites the
 same people, teams and usage rather than adding more.
+
+The demo writes only to a database that is empty or already the demo's, never beside real
+people (their teams, digests and admin views would fill with 300 strangers). Its data marks
+itself: every demo person's Slack id starts with `UDEMO` *and* their email is at
+`demo.uptake.example` (`.example` is reserved by RFC 2606, so no real person has such an
+email, whatever their Slack id); every tool account belongs to such a person; every team's slug
+starts with `demo-`. Anything else (people from Slack, accounts from a vendor sync or an import,
+teams from an org file) is real data.
 """
 
 from __future__ import annotations
@@ -15,11 +23,14 @@ from sqlalchemy.engine import Engine
 
 from bot.tools import CLAUDE_CODE, COPILOT, CURSOR, OPENAI
 from storage import queries
+from storage.demo import rows_outside_demo
 from storage.engine import session as open_session
 from storage.models import CostKind, LinkMethod, TeamRole
 
 DEMO_SOURCE = "demo"
 DEMO_DOMAIN = "demo.uptake.example"
+DEMO_USER_PREFIX = "UDEMO"
+DEMO_TEAM_PREFIX = "demo-"
 
 FIRST = [
     "Ada",
@@ -168,7 +179,7 @@ def _people(rng: random.Random, count: int, days: int) -> list[DemoPerson]:
         tools = tuple(tool for tool, chance in TOOL_SEATS.items() if rng.random() < chance)
         people.append(
             DemoPerson(
-                slack_user_id=f"UDEMO{index:04d}",
+                slack_user_id=f"{DEMO_USER_PREFIX}{index:04d}",
                 name=f"{first} {last}",
                 email=f"{first}.{last}@{DEMO_DOMAIN}".lower(),
                 tz=rng.choice(ZONES),
@@ -248,10 +259,38 @@ def _external_id(person: DemoPerson, tool: str) -> str:
     return person.email
 
 
+class RealDataError(Exception):
+    """The database holds real data, so the demo will not write to it."""
+
+    def __init__(self, found: dict[str, int]) -> None:
+        self.found = found
+        singular = {"people": "person", "tool accounts": "tool account", "teams": "team"}
+        held = [f"{n:,} {what if n != 1 else singular[what]}" for what, n in found.items()]
+        super().__init__(f"it holds {', '.join(held)} that the demo did not write")
+
+
+def real_data(engine: Engine) -> dict[str, int]:
+    """What the database holds that the demo did not write (nothing: an empty dict)."""
+    with open_session(engine) as session:
+        found = rows_outside_demo(
+            session,
+            user_prefix=DEMO_USER_PREFIX,
+            email_domain=DEMO_DOMAIN,
+            team_prefix=DEMO_TEAM_PREFIX,
+        )
+    return {what: count for what, count in found.items() if count}
+
+
 def build_demo(
     engine: Engine, *, now: dt.datetime, people_count: int = 300, days: int = 120, seed: int = 7
 ) -> DemoResult:
-    """Write the demo organisation and its usage up to yesterday (UTC); safe to run again."""
+    """Write the demo organisation and its usage up to yesterday (UTC); safe to run again.
+
+    Raises `RealDataError`, writing nothing, when the database holds anything but the demo.
+    """
+    found = real_data(engine)
+    if found:
+        raise RealDataError(found)
     today = now.astimezone(dt.UTC).date()
     rng = random.Random(seed)
     people = _people(rng, people_count, days)
@@ -270,15 +309,20 @@ def build_demo(
             ],
         )
         teams = [
-            {"slug": f"demo-{d.lower()}", "name": d, "parent_id": None, "source": "org_file"}
+            {
+                "slug": f"{DEMO_TEAM_PREFIX}{d.lower()}",
+                "name": d,
+                "parent_id": None,
+                "source": "org_file",
+            }
             for d in DEPARTMENTS
         ]
         parents = queries.upsert_teams(session, teams)
         squads = [
             {
-                "slug": f"demo-{d.lower()}-{s.lower()}",
+                "slug": f"{DEMO_TEAM_PREFIX}{d.lower()}-{s.lower()}",
                 "name": f"{d} {s}",
-                "parent_id": parents[f"demo-{d.lower()}"],
+                "parent_id": parents[f"{DEMO_TEAM_PREFIX}{d.lower()}"],
                 "source": "org_file",
             }
             for d in DEPARTMENTS

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from storage import queries
 from storage.engine import session as open_session
+from storage.teams import all_teams
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,10 @@ SLACK_TEAM_SOURCE = "slack"
 
 
 def sync_user_groups(engine: Engine, client: WebClient) -> int:
-    """Make Slack user groups into teams (slug `slack:HANDLE`) with their current members."""
+    """Make Slack user groups into teams (slug `slack:HANDLE`) with their current members.
+
+    A new group is not allowed (no team on any surface) until an admin allows it.
+    """
     groups: list[dict[str, Any]] = (
         client.usergroups_list(include_disabled=False).get("usergroups") or []
     )
@@ -107,13 +111,14 @@ def sync_user_groups(engine: Engine, client: WebClient) -> int:
                 for user in users
             ],
         )
-        stale = [
-            team
-            for team in queries.all_teams(session, [SLACK_TEAM_SOURCE])
-            if team.slug not in teams
-        ]
+        stale = [team for team in all_teams(session, [SLACK_TEAM_SOURCE]) if team.slug not in teams]
         for team in stale:
             session.delete(team)
         session.commit()
-    logger.info("directory: %d Slack user group(s) as teams", len(teams))
+        pending = len(all_teams(session, [SLACK_TEAM_SOURCE], allowed=False))
+    logger.info(
+        "directory: %d Slack user group(s), %d waiting for an admin (/uptake-admin teams)",
+        len(teams),
+        pending,
+    )
     return len(teams)

@@ -1,20 +1,8 @@
 """`uptake import usage FILE`: daily usage from CSV or NDJSON, for any tool.
 
-File schema (CSV header names, or NDJSON keys), one row per person, tool and day:
-
-| column | required | meaning |
-|---|---|---|
-| `email` or `slack_user_id` | one of them | who; an email links to the Slack user with that email |
-| `tool` | yes | `copilot`, `claude_code`, `cursor`, `openai`, or another tool's slug (`[a-z][a-z0-9_]{1,31}`) |
-| `date` | yes | the day, `YYYY-MM-DD` |
-| `active` | no | `true`/`false`; default: true when any count is above zero |
-| `interactions`, `generations`, `acceptances`, `lines_suggested`, `lines_accepted`, `chat_requests`, `agent_requests`, `cli_requests`, `input_tokens`, `output_tokens` | no | whole numbers ≥ 0, default 0 |
-| `cost_usd` | no | the day's cost in dollars |
-| `cost_kind` | no | `billed` or `estimated` (default `estimated` when a cost is given) |
-| `features` | no | features used: a list in NDJSON, `;`-separated in CSV |
-
-Every row is checked before anything is written: one bad row rejects the whole file, and
-each problem is reported with its line number. Re-importing a day replaces it.
+The file schema is `UsageRecord`; `usage_file_help` writes it out for `--help`. Every row is
+checked before anything is written: one bad row rejects the whole file, and each problem is
+reported with its line number. Re-importing a day replaces it.
 """
 
 from __future__ import annotations
@@ -31,9 +19,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import Engine
 
-from bot.rejected import FileRejected
+from bot.rejected import FileRejected, field_table, validation_problems
 from bot.tools import is_valid_tool
-from storage import queries
+from storage import imports, queries
 from storage.engine import session as open_session
 from storage.models import CostKind, LinkMethod, utcnow
 
@@ -58,11 +46,13 @@ class ImportRejected(FileRejected):
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """What an import wrote."""
+    """What an import wrote, or in a dry run would have written."""
 
     rows: int
+    replaced_rows: int  # rows for days already stored, which the file replaces
     identities: int
     unlinked_identities: int
+    written: bool
 
 
 class UsageRecord(BaseModel):
@@ -70,24 +60,38 @@ class UsageRecord(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: str | None = Field(default=None, max_length=320)
-    slack_user_id: str | None = Field(default=None, max_length=32)
-    tool: str
-    date: dt.date
-    active: bool | None = None
-    interactions: int = Field(default=0, ge=0)
-    generations: int = Field(default=0, ge=0)
-    acceptances: int = Field(default=0, ge=0)
-    lines_suggested: int = Field(default=0, ge=0)
-    lines_accepted: int = Field(default=0, ge=0)
-    chat_requests: int = Field(default=0, ge=0)
-    agent_requests: int = Field(default=0, ge=0)
-    cli_requests: int = Field(default=0, ge=0)
-    input_tokens: int = Field(default=0, ge=0)
-    output_tokens: int = Field(default=0, ge=0)
-    cost_usd: Decimal | None = Field(default=None, ge=0, max_digits=14, decimal_places=4)
-    cost_kind: CostKind | None = None
-    features: list[str] = Field(default_factory=list)
+    email: str | None = Field(
+        default=None,
+        max_length=320,
+        description="who: their Slack account's email (or give slack_user_id)",
+    )
+    slack_user_id: str | None = Field(
+        default=None, max_length=32, description="who, as a Slack user id like U012AB3CD"
+    )
+    tool: str = Field(description="copilot, claude_code, cursor, openai, or your own (a-z, 0-9, _)")
+    date: dt.date = Field(description="the day (UTC), not in the future")
+    active: bool | None = Field(
+        default=None, description="used the tool that day; default: any count above 0"
+    )
+    interactions: int = Field(default=0, ge=0, description="sessions, prompts or requests")
+    generations: int = Field(default=0, ge=0, description="suggestions shown")
+    acceptances: int = Field(default=0, ge=0, description="suggestions accepted")
+    lines_suggested: int = Field(default=0, ge=0, description="lines of code suggested")
+    lines_accepted: int = Field(default=0, ge=0, description="lines of code accepted")
+    chat_requests: int = Field(default=0, ge=0, description="chat requests")
+    agent_requests: int = Field(default=0, ge=0, description="agent requests")
+    cli_requests: int = Field(default=0, ge=0, description="command-line requests")
+    input_tokens: int = Field(default=0, ge=0, description="tokens sent")
+    output_tokens: int = Field(default=0, ge=0, description="tokens received")
+    cost_usd: Decimal | None = Field(
+        default=None, ge=0, max_digits=14, decimal_places=4, description="the day's cost in USD"
+    )
+    cost_kind: CostKind | None = Field(
+        default=None, description="default estimated when a cost is given"
+    )
+    features: list[str] = Field(
+        default_factory=list, description="features used; in CSV separated by ;"
+    )
 
     @field_validator("email", "slack_user_id", "cost_kind", "active", mode="before")
     @classmethod
@@ -189,10 +193,7 @@ def parse_usage_file(path: Path) -> list[UsageRecord]:
         try:
             record = UsageRecord.model_validate(raw)
         except ValidationError as exc:
-            for error in exc.errors(include_url=False, include_input=False):
-                where = ".".join(str(part) for part in error["loc"])
-                message = error["msg"].removeprefix("Value error, ")
-                problems.append((number, f"{where}: {message}" if where else message))
+            problems += validation_problems(exc, number)
             continue
         if record.date > today:
             problems.append((number, f"date: {record.date} is in the future"))
@@ -210,8 +211,8 @@ def parse_usage_file(path: Path) -> list[UsageRecord]:
     return records
 
 
-def import_usage(engine: Engine, path: Path) -> ImportResult:
-    """Check the whole file, then write it in one transaction."""
+def import_usage(engine: Engine, path: Path, *, dry_run: bool = False) -> ImportResult:
+    """Check the whole file, then write it in one transaction (rolled back in a dry run)."""
     records = parse_usage_file(path)
     with open_session(engine) as session:
         slack_ids = sorted({r.slack_user_id for r in records if r.slack_user_id})
@@ -239,12 +240,50 @@ def import_usage(engine: Engine, path: Path) -> ImportResult:
                 )
             else:
                 unlinked.add(identity_id)
-        written = queries.upsert_daily_usage(
-            session,
-            [{"identity_id": identity_ids[identity_key(r)], **r.to_row()} for r in records],
-        )
+        rows = [{"identity_id": identity_ids[identity_key(r)], **r.to_row()} for r in records]
+        replaced = imports.count_stored_days(session, [(r["identity_id"], r["day"]) for r in rows])
+        written = queries.upsert_daily_usage(session, rows)
         queries.record_sync_success(session, IMPORT_SOURCE, at=utcnow(), complete_through=None)
-        session.commit()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
     return ImportResult(
-        rows=written, identities=len(identity_ids), unlinked_identities=len(unlinked)
+        rows=written,
+        replaced_rows=replaced,
+        identities=len(identity_ids),
+        unlinked_identities=len(unlinked),
+        written=not dry_run,
+    )
+
+
+#: A row every import accepts; the help shows it as CSV and as NDJSON.
+EXAMPLE_RECORD: dict[str, Any] = {
+    "email": "ada@example.com",
+    "tool": "gateway",
+    "date": "2026-11-02",
+    "interactions": 14,
+    "cost_usd": "0.42",
+    "features": ["chat", "agent"],
+}
+
+
+def usage_file_help() -> str:
+    """The file schema and an example row in each format, from `UsageRecord` itself."""
+    csv_row = io.StringIO()
+    writer = csv.writer(csv_row, lineterminator="\n")
+    writer.writerow(EXAMPLE_RECORD)
+    writer.writerow(
+        ";".join(value) if isinstance(value, list) else value for value in EXAMPLE_RECORD.values()
+    )
+    csv_lines = "".join(f"  {line}\n" for line in csv_row.getvalue().splitlines())
+    return (
+        "file: CSV with a header row (.csv) or one JSON object a line (.ndjson, .jsonl);\n"
+        "one row per person, tool and day. Columns (CSV header names, or JSON keys):\n"
+        f"{field_table(UsageRecord)}\n\n"
+        "Unknown columns are refused. Every row is checked first: if any is wrong, nothing\n"
+        "is written and each problem is printed as FILE:LINE: problem. Importing a day again\n"
+        "replaces it.\n\n"
+        f"example CSV:\n{csv_lines}\n"
+        f"example NDJSON line:\n  {json.dumps(EXAMPLE_RECORD)}"
     )

@@ -14,12 +14,16 @@ import csv
 import enum
 import io
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot.rejected import FileRejected
+from bot.rejected import FileRejected, validation_problems
 from bot.tools import COPILOT, KNOWN_TOOLS, tool_label
 from storage import queries
 from storage.engine import session as open_session
@@ -137,28 +141,50 @@ def admin_map(
     engine: Engine, tool: str, external_id: str, person_id: int, admin: str | None
 ) -> LinkView:
     """Link an account to a person on an admin's word (replacing any claim or refusal)."""
+    external_id = _canonical_account(tool, external_id)
+    with open_session(engine) as session:
+        identity_id = queries.ensure_identities(session, [(tool, external_id)])[(tool, external_id)]
+        _map(session, identity_id, person_id, admin)
+        session.commit()
+    return LinkView(tool, external_id, True, LinkMethod.ADMIN.value)
+
+
+def _canonical_account(tool: str, external_id: str) -> str:
+    """An account id as Uptake stores it; ValueError when it cannot be one."""
     external_id = external_id.strip()
     if tool == COPILOT:
         login = normalise_login(external_id)
         if login is None:
-            raise ValueError(f"{external_id!r} is not a GitHub login")
-        external_id = login
-    elif "@" in external_id:
-        external_id = external_id.lower()
-    with open_session(engine) as session:
-        identity_id = queries.ensure_identities(session, [(tool, external_id)])[(tool, external_id)]
-        previous = queries.identity(session, identity_id)
-        replaced = previous.person_id if previous and previous.person_id != person_id else None
-        queries.link_identity(session, identity_id, person_id, LinkMethod.ADMIN, verified=True)
-        queries.audit(
-            session,
-            "identity.mapped",
-            actor=admin,
-            subject_person_id=person_id,
-            detail={"tool": tool, "external_id": external_id, "replaced_person": replaced},
-        )
-        session.commit()
-    return LinkView(tool, external_id, True, LinkMethod.ADMIN.value)
+            raise ValueError(f"{external_id[:40]!r} is not a GitHub login")
+        return login
+    return external_id.lower() if "@" in external_id else external_id
+
+
+def _map(session: Session, identity_id: int, person_id: int, admin: str | None) -> MapChange:
+    """Link one stored account to a person on an admin's word, and audit it."""
+    previous = queries.identity(session, identity_id)
+    assert previous is not None
+    if previous.person_id is None:
+        change = MapChange.LINKED
+    elif previous.person_id != person_id:
+        change = MapChange.MOVED
+    elif previous.verified and previous.link_method == LinkMethod.ADMIN.value:
+        change = MapChange.UNCHANGED
+    else:
+        change = MapChange.CONFIRMED
+    if change is MapChange.UNCHANGED:
+        return change
+    replaced = previous.person_id if change is MapChange.MOVED else None
+    detail = {"tool": previous.tool, "external_id": previous.external_id}
+    queries.link_identity(session, identity_id, person_id, LinkMethod.ADMIN, verified=True)
+    queries.audit(
+        session,
+        "identity.mapped",
+        actor=admin,
+        subject_person_id=person_id,
+        detail={**detail, "replaced_person": replaced},
+    )
+    return change
 
 
 def links_of(engine: Engine, person_id: int) -> list[LinkView]:
@@ -205,48 +231,116 @@ class MappingRejected(FileRejected):
     """An identity mapping file has problems; nothing was written."""
 
 
-def import_identity_map(engine: Engine, path: Path, admin: str | None = None) -> int:
-    """Admin mapping from CSV: `tool,external_id,slack_user_id` or `...,email`; all or nothing."""
+class MapChange(enum.StrEnum):
+    """What mapping an account did to its link."""
+
+    LINKED = "linked"  # it was not linked to anyone
+    MOVED = "moved"  # it was linked to someone else
+    CONFIRMED = "confirmed"  # it was this person's already, unverified or not by an admin
+    UNCHANGED = "unchanged"  # an admin had mapped it to this person already
+
+
+class IdentityMapRow(BaseModel):
+    """One row of an identity map: a tool account and the person who owns it."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    tool: str = Field(description="github (Copilot), claude_code, cursor or openai")
+    external_id: str = Field(min_length=1, description="the account: a GitHub login or an email")
+    slack_user_id: str | None = Field(default=None, description="its owner (this or email)")
+    email: str | None = Field(default=None, description="its owner's Slack email")
+
+    @field_validator("tool")
+    @classmethod
+    def _known_tool(cls, value: str) -> str:
+        tool = tool_from_word(value)
+        if tool is None:
+            raise ValueError(f"unknown tool {value[:40]!r} (known: {', '.join(KNOWN_TOOLS)})")
+        return tool
+
+    @model_validator(mode="after")
+    def _canonical(self) -> IdentityMapRow:
+        if not self.slack_user_id and not self.email:
+            raise ValueError("needs a slack_user_id or an email")
+        try:
+            self.external_id = _canonical_account(self.tool, self.external_id)
+        except ValueError as exc:
+            raise ValueError(f"external_id: {exc}") from None
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMapResult:
+    """What an identity map import did, or in a dry run would have done, by kind of change."""
+
+    changes: Mapping[MapChange, int]
+    written: bool
+
+    @property
+    def accounts(self) -> int:
+        """How many accounts the file maps."""
+        return sum(self.changes.values())
+
+
+EXAMPLE_IDENTITY_MAP = "tool,external_id,slack_user_id,email\ngithub,ada-lovelace,U012AB3CD,\n"
+
+
+def import_identity_map(
+    engine: Engine, path: Path, admin: str | None = None, *, dry_run: bool = False
+) -> IdentityMapResult:
+    """Admin mapping of tool accounts to people from CSV; all or nothing, by line."""
     reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-    needed = {"tool", "external_id"}
-    if not reader.fieldnames or not needed <= set(reader.fieldnames):
+    if not reader.fieldnames or not {"tool", "external_id"} <= set(reader.fieldnames):
         raise MappingRejected(
             [(1, "the header must have tool, external_id and slack_user_id or email")]
         )
-    rows = []
+    rows: list[tuple[int, IdentityMapRow]] = []
     problems: list[tuple[int, str]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for record in reader:
+        line = reader.line_num
+        try:
+            row = IdentityMapRow.model_validate({k: v for k, v in record.items() if v})
+        except ValidationError as exc:
+            problems += validation_problems(exc, line)
+            continue
+        key = (row.tool, row.external_id)
+        if key in seen:
+            problems.append((line, f"duplicates line {seen[key]} (same tool and account)"))
+            continue
+        seen[key] = line
+        rows.append((line, row))
     with open_session(engine) as session:
-        for record in reader:
-            line = reader.line_num
-            tool = tool_from_word(record.get("tool") or "")
-            external = (record.get("external_id") or "").strip()
-            slack_id = (record.get("slack_user_id") or "").strip()
-            email = (record.get("email") or "").strip()
-            if tool is None:
-                problems.append((line, f"unknown tool {record.get('tool')!r}"))
-                continue
-            if tool == COPILOT and normalise_login(external) is None:
-                problems.append((line, f"{external!r} is not a GitHub login"))
-                continue
-            if not external:
-                problems.append((line, "external_id is empty"))
-                continue
-            person = (
-                queries.person_by_slack_id(session, slack_id)
-                if slack_id
-                else queries.person_by_email(session, email)
-                if email
-                else None
+        by_slack = queries.people_by_slack_ids(
+            session, {row.slack_user_id for _, row in rows if row.slack_user_id}
+        )
+        by_email = queries.people_by_emails(
+            session, {row.email for _, row in rows if row.email and not row.slack_user_id}
+        )
+        owners: list[tuple[tuple[str, str], int]] = []
+        for line, row in rows:
+            owner = (
+                by_slack.get(row.slack_user_id)
+                if row.slack_user_id
+                else by_email.get((row.email or "").lower())
             )
-            if person is None or person.id is None:
+            if owner is None:
                 problems.append((line, "no known person with that slack_user_id or email"))
-                continue
-            rows.append((tool, external, person.id))
-    if problems:
-        raise MappingRejected(problems)
-    for tool, external, person_id in rows:
-        admin_map(engine, tool, external, person_id, admin)
-    return len(rows)
+            else:
+                owners.append(((row.tool, row.external_id), owner))
+        if problems:
+            raise MappingRejected(sorted(problems))
+        if not owners:
+            raise MappingRejected([(1, "the file has no rows")])
+        identity_ids = queries.ensure_identities(session, (key for key, _ in owners))
+        changes = Counter(
+            _map(session, identity_ids[key], person_id, admin) for key, person_id in owners
+        )
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    return IdentityMapResult(dict(changes), written=not dry_run)
 
 
 def describe_link(view: LinkView) -> str:

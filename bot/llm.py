@@ -2,6 +2,9 @@
 
 Both callers send aggregates only (privacy rule 7), never retry (a message goes out on time
 with its fallback text rather than late), and get a failure reason instead of an exception.
+Every tool and feature word they send goes through `model_word`: a name Uptake knows, or
+"another tool" / "another feature" (an in-house tool's slug or a feature in an imported file
+is a free word that may say who or what it is about).
 """
 
 from __future__ import annotations
@@ -9,11 +12,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Literal, Self
 
 import httpx2
 import openai
 from openai.types.chat import ChatCompletionMessageParam
+
+from bot.tips.library import FEATURES_BY_TOOL
+from bot.tools import KNOWN_TOOLS
+
+ANOTHER_TOOL = "another tool"
+ANOTHER_FEATURE = "another feature"
+# A known tool by its slug or its label; a known feature by the id its vendor reports.
+_TOOL_LABELS = {**KNOWN_TOOLS, **{label: label for label in KNOWN_TOOLS.values()}}
+_FEATURES = frozenset[str]().union(*FEATURES_BY_TOOL.values())
+
+
+def model_word(word: str, kind: Literal["tool", "feature"]) -> str:
+    """How an LLM may read a tool (slug or label) or a feature id: its known name, or else
+    "another tool" / "another feature"."""
+    if kind == "tool":
+        return _TOOL_LABELS.get(word, ANOTHER_TOOL)
+    return word.replace("_", " ") if word in _FEATURES else ANOTHER_FEATURE
 
 
 def openai_client(

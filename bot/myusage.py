@@ -32,7 +32,14 @@ from bot.linking import (
 )
 from bot.outbox import deliver_due, enqueue
 from bot.people import PersonRef, ensure_person, find_person
-from bot.personal_data import as_json, forget_person, personal_data, privacy_summary
+from bot.personal_data import (
+    COMMAND_LINE_ACTOR,
+    as_json,
+    forget_person,
+    personal_data,
+    privacy_summary,
+    record_look,
+)
 from bot.services import Services
 from bot.tips.service import tip_settings
 from storage import queries
@@ -41,6 +48,9 @@ from storage.engine import session as open_session
 logger = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = 28
+#: Every first word `/myusage` understands besides a window (7d, 28d, 90d); the parser refuses any
+#: other, and the manifest's usage hint must list them all (tests/test_manifest.py checks).
+SUBCOMMANDS = ("links", "link", "unlink", "privacy", "export", "forget", "help")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +76,16 @@ def parse_myusage(text: str) -> MyUsageRequest:
     lowered = [word.lower() for word in words]
     if not words:
         return MyUsageRequest()
-    if lowered == ["help"]:
-        return MyUsageRequest(kind="help")
-    if lowered in (["links"], ["privacy"], ["export"], ["forget"]):
-        return MyUsageRequest(kind=lowered[0])
     if len(words) == 1 and lowered[0].endswith("d") and lowered[0][:-1].isdigit():
         days = int(lowered[0][:-1])
         if days in WINDOWS:
             return MyUsageRequest(window_days=days)
+    if lowered[0] not in SUBCOMMANDS:
+        return MyUsageRequest(kind="help", not_understood=raw[:100])
+    if lowered == ["help"]:
+        return MyUsageRequest(kind="help")
+    if lowered in (["links"], ["privacy"], ["export"], ["forget"]):
+        return MyUsageRequest(kind=lowered[0])
     if len(words) == 3 and lowered[0] == "link" and lowered[1] in CLAIMABLE_TOOLS:
         return MyUsageRequest(kind="link", tool=CLAIMABLE_TOOLS[lowered[1]], login=words[2])
     if len(words) == 2 and lowered[0] == "unlink" and tool_from_word(lowered[1]):
@@ -120,6 +132,26 @@ def summary_answer(
     ):
         blocks.append(get_tips_button())
     return blocks, fallback_text(summary)
+
+
+def summary_for_operator(
+    services: Services, slack_user_id: str | None, email: str | None, window_days: int
+) -> tuple[list[Block], str] | None:
+    """Someone's `/myusage` summary for an operator at the command line, written to the audit
+    log that person reads; None when there is no such person."""
+    person = find_person(services.engine, slack_user_id=slack_user_id, email=email)
+    if person is None:
+        return None
+    answer = summary_answer(services, person, window_days)
+    record_look(
+        services.engine,
+        person.id,
+        actor=COMMAND_LINE_ACTOR,
+        what=f"/myusage summary, {window_days} days",
+        via="command line",
+        now=services.clock(),
+    )
+    return answer
 
 
 def answer_myusage(

@@ -21,6 +21,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.engine import Engine
 
+from bot.digests.audience import DIGEST_KINDS, may_still_send
+from bot.ops.metrics import record_delivery
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import OutboxMessage, OutboxState
@@ -62,6 +64,7 @@ class DeliveryReport:
     already_sent: int = 0
     retrying: int = 0
     failed: int = 0
+    cancelled: int = 0  # not sent: the recipient may no longer get it
 
 
 def enqueue(
@@ -77,12 +80,14 @@ def enqueue(
     not_before: dt.datetime | None = None,
     expires_at: dt.datetime | None = None,
     file: tuple[bytes, str, str] | None = None,
+    team_id: int | None = None,
 ) -> bool:
     """Write a message to the outbox, due at `not_before` (default `now`).
 
     False when the key was already there: nothing is added, so re-running a job is safe.
     `file` is (content, filename, title) for an upload instead of a message; its title must be
     unique in the conversation: it is how a retry recognises an upload that already happened.
+    `team_id` names the team a digest is about: its recipient is checked again before sending.
     """
     with open_session(engine) as session:
         added = queries.enqueue_message(
@@ -101,6 +106,7 @@ def enqueue(
                     "filename": file[1],
                     "title": file[2],
                 },
+                **({"team_id": team_id} if team_id is not None else {}),
             },
             person_id=person_id,
             not_before=not_before or now,
@@ -123,10 +129,11 @@ def deliver_due(
         claimed = queries.claim_due_messages(
             session, now=now, lease=LEASE, token=token, limit=limit, keys=keys
         )
-    counts = {"sent": 0, "already_sent": 0, "retrying": 0, "failed": 0}
+    counts = {"sent": 0, "already_sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
     for message in claimed:
-        outcome = _deliver_one(client, message, now)
+        outcome = _deliver_one(engine, client, message, now)
         counts[outcome[0]] += 1
+        record_delivery(outcome[0])
         state, ts, error, retry_at = outcome[1:]
         with open_session(engine) as session:
             assert message.id is not None
@@ -144,9 +151,14 @@ def deliver_due(
 
 
 def _deliver_one(
-    client: WebClient, message: OutboxMessage, now: dt.datetime
+    engine: Engine, client: WebClient, message: OutboxMessage, now: dt.datetime
 ) -> tuple[str, OutboxState, str | None, str | None, dt.datetime | None]:
     key = message.idempotency_key
+    # A digest's reader may have left the team (or its channel been unsubscribed) since it was
+    # queued: checked again now, on every attempt, so a retry cannot outlive the right to it.
+    if message.kind in DIGEST_KINDS and not may_still_send(engine, message):
+        logger.info("outbox %s: its recipient may no longer get it, cancelled", message.id)
+        return ("cancelled", OutboxState.CANCELLED, None, "recipient no longer allowed", None)
     expires = message.payload.get("expires_at")
     if expires and now > dt.datetime.fromisoformat(expires):
         # A message with a time window (a tip at a sensible local hour) is not sent late.

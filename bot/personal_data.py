@@ -1,10 +1,14 @@
 """Everything Uptake stores about one person: export it, summarise it, or forget it.
 
-"About a person" means: their person row; every identity linked to them, plus every unlinked
-identity carrying their Slack-verified email (the accounts automatic linking would give them,
-including ones they unlinked); the daily usage, vendor team memberships and seats of those
-identities; their team memberships and tip preference; outbox messages addressed to them; and
-audit entries whose subject is them. Export, summary and forget all use that one definition.
+"About a person" means: their person row; their accounts (`storage.identities.owned_by`:
+identities verified as theirs, plus unlinked ones carrying their Slack-verified email, the
+accounts automatic linking would give them, including ones they unlinked); the daily usage,
+vendor team memberships and seats of those accounts; their team memberships and tip preference;
+outbox messages addressed to them; and audit entries whose subject is them. Export, summary and
+forget all use that one definition.
+
+A pending claim (`/myusage link github LOGIN` not yet approved) is not an account: it is shown
+as a claim, with none of the claimed account's data, and forgetting withdraws it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from storage import queries
 from storage.engine import session as open_session
+from storage.identities import pending_claims_of
 from storage.models import (
     AuditEntry,
     DailyUsage,
@@ -88,6 +93,14 @@ class IdentityRecord:
     link_method: str | None
     verified: bool
     created_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRecord:
+    """An account the person claimed, waiting for an admin: none of its data is theirs yet."""
+
+    tool: str
+    external_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +238,7 @@ class PersonalData:
 
     person: PersonRecord
     identities: tuple[IdentityRecord, ...]
+    pending_claims: tuple[ClaimRecord, ...]
     daily_usage: tuple[UsageRecord, ...]
     teams: tuple[TeamRecord, ...]
     vendor_teams: tuple[VendorTeamRecord, ...]
@@ -266,6 +280,10 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
                     created_at=identity.created_at,
                 )
                 for identity in identities_about(session, person)
+            ),
+            pending_claims=tuple(
+                ClaimRecord(tool=claim.tool, external_id=claim.external_id)
+                for claim in pending_claims_of(session, person_id)
             ),
             daily_usage=tuple(
                 _usage_record(usage, external_id)
@@ -417,6 +435,8 @@ FORGET_EXPLANATION = """\
 Slack; your linked tool accounts and all their daily usage history; your licence (seat) \
 records; your team memberships; your tip settings (tips go off); messages waiting to be sent \
 to you; and the audit log about you.
+• Withdraws any account claim still waiting for an admin: that account's data was never \
+shown as yours, and stays.
 • Keeps one audit line saying that someone was forgotten and how many rows went: no name, \
 email or id.
 
@@ -437,9 +457,13 @@ again at the next sync. Unlink it again if you wish.
 
 @dataclass(frozen=True, slots=True)
 class ForgetResult:
-    """What forgetting a person deleted, per table; all zero when there was nobody to forget."""
+    """What forgetting a person deleted, per table; all zero when there was nobody to forget.
+
+    `withdrawn_claims` counts pending claims withdrawn: their accounts are someone else's and stay.
+    """
 
     deleted: Mapping[str, int]
+    withdrawn_claims: int = 0
 
     @property
     def forgotten(self) -> bool:
@@ -479,17 +503,52 @@ def forget_person(engine: Engine, person_id: int, *, actor: str, now: dt.datetim
         if person is None:
             return ForgetResult(deleted=dict.fromkeys(EXPORT_SECTIONS, 0))
         requested_by_self = actor == person.slack_user_id
-        deleted = delete_person_data(session, person)
+        deleted, withdrawn = delete_person_data(session, person)
+        detail: dict[str, object] = {
+            "requested_by": "self" if requested_by_self else "admin",
+            "deleted": deleted,
+        }
+        if withdrawn:
+            detail["withdrawn_claims"] = withdrawn
         queries.audit(
             session,
             FORGOTTEN_ACTION,
             actor=None if requested_by_self else actor,
             subject_person_id=None,
-            detail={"requested_by": "self" if requested_by_self else "admin", "deleted": deleted},
+            detail=detail,
             at=now,
         )
         session.commit()
-    return ForgetResult(deleted=deleted)
+    return ForgetResult(deleted=deleted, withdrawn_claims=withdrawn)
+
+
+# -- looks by others ------------------------------------------------------------------------------
+
+LOOKED_ACTION = "admin.viewed_person"
+# The actor of a look from the `uptake` command line, which has no Slack user.
+COMMAND_LINE_ACTOR = "cli"
+
+
+def record_look(
+    engine: Engine,
+    person_id: int,
+    *,
+    actor: str,
+    what: str,
+    now: dt.datetime,
+    via: str | None = None,
+) -> None:
+    """Write someone else's look at the person's data to the audit log the person reads."""
+    with open_session(engine) as session:
+        queries.audit(
+            session,
+            LOOKED_ACTION,
+            actor=actor,
+            subject_person_id=person_id,
+            detail={"what": what, **({"via": via} if via else {})},
+            at=now,
+        )
+        session.commit()
 
 
 # -- privacy summary ------------------------------------------------------------------------------
@@ -498,8 +557,10 @@ AUDIT_ENTRIES_SHOWN = 50
 
 YOU_SEE = "*You* see all of your own data: every figure, every linked account, this audit log."
 MANAGERS_SEE = (
-    "*Your managers* see team figures only over groups of at least {min_group_size} people, "
-    "never your individual numbers."
+    "*Your managers* see team figures only for teams of at least {min_group_size} people, "
+    "never your individual numbers. Each team figure is released once per week (and per 4 and "
+    "13 weeks) with a little random noise that is the same for the same people whoever asks, "
+    "so no combination of answers gives away your figures."
 )
 ADMINS_SEE = (
     "*Admins* operate Uptake (connect tools, map accounts, set policy). Every time one of them "
@@ -521,6 +582,7 @@ class PrivacySummary:
     """What is stored about a person, who can see what, and who has looked."""
 
     identities: int
+    pending_claims: int
     usage_rows: int
     first_usage_day: dt.date | None
     last_usage_day: dt.date | None
@@ -557,6 +619,7 @@ def privacy_summary(
         preference = tip_preference_of(session, person_id)
         return PrivacySummary(
             identities=len(identities_about(session, person)),
+            pending_claims=len(pending_claims_of(session, person_id)),
             usage_rows=usage_rows,
             first_usage_day=first_day,
             last_usage_day=last_day,

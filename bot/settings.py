@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -32,6 +34,8 @@ class Settings(BaseSettings):
     # A Slack user group (its handle, without @) whose members are admins too.
     admin_user_group: str | None = None
     min_group_size: int = Field(default=5, ge=2, le=1000)
+    # ε of the noise on each released team count (docs/privacy.md): smaller hides more.
+    disclosure_epsilon: float = Field(default=1.0, ge=0.1, le=5.0)
     retention_days: int = Field(default=400, ge=30, le=3650)
     team_sources: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["org_file", "slack", "github"]
@@ -39,7 +43,11 @@ class Settings(BaseSettings):
     tier_light_max_days: int = Field(default=5, ge=1, le=27)
     tier_regular_max_days: int = Field(default=14, ge=2, le=28)
     log_level: str = "INFO"
+    # text for people; json for a log platform (one object a line).
+    log_format: Literal["text", "json"] = "text"
     web_threads: int = Field(default=8, ge=1, le=256)
+    # Port of the clock's Prometheus /metrics server; 0 turns it off.
+    metrics_port: int = Field(default=9102, ge=0, le=65535)
 
     # Vendor usage APIs: a source with no credentials is off.
     github_token: SecretStr | None = None
@@ -119,6 +127,12 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         if not value.startswith(("sqlite://", "postgresql+psycopg://")):
             raise ValueError("must be an sqlite:/// path or a postgresql:// URL")
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):  # not shown: their text may hold the password
+            raise ValueError(
+                "is not a URL SQLAlchemy can read: check its user, host, port (a number) and name"
+            ) from None
         return value
 
     @field_validator("admin_user_ids", "team_sources", mode="before")

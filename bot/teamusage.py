@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, replace
 
 from slack_sdk import WebClient
 
-from bot.admin import is_admin
-from bot.adoption import WINDOWS
+from bot.admin import audit_team_look, is_admin
 from bot.blocks.common import Block, section
 from bot.blocks.digest import digest_preview_blocks
 from bot.blocks.teamusage import (
     ambiguous_team_blocks,
     not_allowed_blocks,
+    not_released_blocks,
     team_list_blocks,
     teamusage_blocks,
     teamusage_help_blocks,
 )
-from bot.digests.service import build_digest
+from bot.digests.service import build_digest, digest_week
+from bot.figures.periods import parse_period
+from bot.figures.releases import read_releases
 from bot.people import ensure_person
 from bot.services import Services
-from bot.teams import TeamRef, access_for, find_team, load_teams, team_figures
+from bot.teams import TeamRef, access_for, find_team, load_teams
 from storage import queries
 from storage.engine import session as open_session
 
@@ -37,8 +40,13 @@ class TeamUsageRequest:
     weekday: int | None = None
     hour: int | None = None
     quiet: str | None = None
-    window_days: int = 28
+    period: str = "4w"  # week | 4w | 13w | 2026-W48 | 4w:2026-W48 (checked by parse_period)
     not_understood: str = ""
+
+
+#: Every first word `/teamusage` reads as a command rather than a team; the manifest's usage hint
+#: must list them all (tests/test_manifest.py checks).
+SUBCOMMANDS = ("subscribe", "unsubscribe", "digest", "help")
 
 
 def parse_teamusage(text: str) -> TeamUsageRequest:
@@ -47,26 +55,32 @@ def parse_teamusage(text: str) -> TeamUsageRequest:
     if not words:
         return TeamUsageRequest()
     lowered = [w.lower() for w in words]
-    if lowered == ["help"]:
-        return TeamUsageRequest(kind="help")
-    if lowered[0] == "subscribe" and len(words) > 2:
-        return _parse_subscribe(words[1], lowered[2:], text)
-    if lowered[0] in {"subscribe", "unsubscribe", "digest"} and len(words) <= 2:
-        return TeamUsageRequest(kind=lowered[0], team=words[1] if len(words) == 2 else "")
-    window = 28
+    if lowered[0] in SUBCOMMANDS:
+        return _parse_subcommand(words, lowered, text)
+    period = "4w"
     if len(words) == 2:
-        last = words[1].lower()
-        if last.endswith("d") and last[:-1].isdigit() and int(last[:-1]) in WINDOWS:
-            window = int(last[:-1])
-        else:
+        # Any date will do: this only checks the word names a period.
+        if parse_period(words[1], dt.date(2026, 1, 1)) is None:
             return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+        period = words[1].lower()
     if len(words) > 2:
         return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
-    return TeamUsageRequest(kind="team", team=words[0], window_days=window)
+    return TeamUsageRequest(kind="team", team=words[0], period=period)
 
 
 DAYS = {name: n for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 QUIET = {"quiet-short": "short", "quiet-none": "none"}
+
+
+def _parse_subcommand(words: list[str], lowered: list[str], text: str) -> TeamUsageRequest:
+    """`help`, `subscribe TEAM [options]`, or `subscribe|unsubscribe|digest [TEAM]`."""
+    if lowered == ["help"]:
+        return TeamUsageRequest(kind="help")
+    if lowered[0] == "subscribe" and len(words) > 2:
+        return _parse_subscribe(words[1], lowered[2:], text)
+    if lowered[0] != "help" and len(words) <= 2:
+        return TeamUsageRequest(kind=lowered[0], team=words[1] if len(words) == 2 else "")
+    return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
 
 
 def _parse_subscribe(team: str, options: list[str], text: str) -> TeamUsageRequest:
@@ -125,7 +139,8 @@ def answer_teamusage(
                 "Which team?",
             )
         request = replace(request, team=next(t.slug for t in teams if t.id == managed[0]))
-    matches = [team for team in find_team(teams, request.team) if access.may_see(team.id)]
+    # Names resolve among the caller's own teams only: no answer depends on hidden teams.
+    matches = find_team([team for team in teams if access.may_see(team.id)], request.team)
     if not matches:
         return not_allowed_blocks(request.team[:80]), "Team not available"
     if len(matches) > 1:
@@ -133,30 +148,33 @@ def answer_teamusage(
     now = services.clock()
     if request.kind in {"subscribe", "unsubscribe"}:
         return digest_subscription(services, user_id, matches[0], request)
+    # -- audit: an admin looking at a team they see only as an admin (privacy rule 4) --
+    audit_team_look(services, user_id, access, matches[0], request.kind)
     if request.kind == "digest":
+        week = digest_week(now, person.tz)
         digest = build_digest(
             services.engine,
-            teams,
             matches[0],
-            tz=person.tz,
+            week=week,
             now=now,
-            k=k,
-            thresholds=services.thresholds,
             narrative=services.narrative_writer,
             with_chart=False,
         )
+        if digest is None:
+            return not_released_blocks(matches[0], week.label()), "Not released yet"
         return digest_preview_blocks(digest.blocks), digest.text
-    figures = team_figures(
-        services.engine,
-        teams,
-        matches[0],
-        window_days=request.window_days,
-        today=now.date(),
-        now=now,
-        k=k,
-        thresholds=services.thresholds,
+    period = parse_period(request.period, now.date())
+    assert period is not None  # parse_teamusage accepted it
+    releases = read_releases(services.engine, matches[0], [period, period.previous()])
+    release = releases.get(period.name)
+    if release is None:
+        return not_released_blocks(matches[0], period.label()), "Not released yet"
+    with open_session(services.engine) as session:
+        freshness = tuple(queries.sync_states(session))
+    blocks = teamusage_blocks(
+        release, releases.get(period.previous().name), freshness=freshness, now=now
     )
-    return teamusage_blocks(figures, now=now), f"{matches[0].name}: team AI tool usage"
+    return blocks, f"{matches[0].name}: team AI tool usage"
 
 
 def digest_subscription(

@@ -70,6 +70,7 @@ class OutboxState(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # not sent: its recipient may no longer get it (a digest's reader left)
 
 
 class Person(SQLModel, table=True):
@@ -124,6 +125,9 @@ class Team(SQLModel, table=True):
         sa_column=sa.Column(sa.ForeignKey("team.id", ondelete="SET NULL"), index=True),
     )
     source: str = Field(default="org_file", max_length=16)
+    # Anyone can make a Slack user group or GitHub team, and two that differ by one person
+    # single that person out: a synced team counts only once an admin allows it.
+    allowed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Membership(SQLModel, table=True):
@@ -337,3 +341,41 @@ class DigestSubscription(SQLModel, table=True):
     hour: int = 9
     quiet: str = Field(default="short", max_length=8)  # quiet weeks: "short" or "none"
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class Heartbeat(SQLModel, table=True):
+    """The latest sign of life from a long-running process (the clock, the Socket Mode worker)."""
+
+    __tablename__ = "heartbeat"
+
+    process: str = Field(primary_key=True, max_length=32)
+    host: str = Field(max_length=255)
+    pid: int
+    beat_at: dt.datetime = Field(sa_column=_tz_column())
+
+
+class DisclosureKey(SQLModel, table=True):
+    """A person's secret record key for cell-key noise (never shown, exported or logged)."""
+
+    __tablename__ = "disclosure_key"
+
+    person_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True)
+    )
+    record_key: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
+class TeamRelease(SQLModel, table=True):
+    """The final figures for one team and one fixed period: what every surface shows."""
+
+    __tablename__ = "team_release"
+    __table_args__ = (sa.UniqueConstraint("team_id", "period", name="uq_team_release_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("team.id", ondelete="CASCADE"), nullable=False)
+    )
+    period: str = Field(max_length=16, index=True)  # 2026-W48, 4w:2026-W48, 13w:2026-W48
+    people: int
+    figures: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))  # JSON
+    computed_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())

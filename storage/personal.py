@@ -1,4 +1,9 @@
-"""Queries about one person's data, for export, the privacy summary and forgetting."""
+"""Queries about one person's data, for export, the privacy summary and forgetting.
+
+"The person's accounts" is `storage.identities.owned_by` everywhere here: a pending claim is
+exported and summarised as a claim, and forgetting withdraws it; none of its account's data
+is the claimer's.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from storage.identities import owned_by, withdraw_claims
 from storage.models import (
     AuditEntry,
     DailyUsage,
@@ -23,24 +29,6 @@ from storage.models import (
 )
 
 
-def _identities_about(person: Person) -> sa.ColumnElement[bool]:
-    """Identities linked to `person`, or unlinked and carrying their Slack-verified email."""
-    linked = col(Identity.person_id) == person.id
-    if not person.email:
-        return linked
-    email = person.email.lower()
-    return sa.or_(
-        linked,
-        sa.and_(
-            col(Identity.person_id).is_(None),
-            sa.or_(
-                sa.func.lower(Identity.external_id) == email,
-                sa.func.lower(Identity.email) == email,
-            ),
-        ),
-    )
-
-
 def _outbox_to(person: Person) -> sa.ColumnElement[bool]:
     """Outbox messages for `person`, by person id or by a DM addressed to their Slack id."""
     return sa.or_(
@@ -55,11 +43,11 @@ def person_for_update(session: Session, person_id: int) -> Person | None:
 
 
 def identities_about(session: Session, person: Person) -> list[Identity]:
-    """Every identity about the person (see the module docstring), by tool and external id."""
+    """The person's accounts (`owned_by`), by tool and external id."""
     return list(
         session.exec(
             select(Identity)
-            .where(_identities_about(person))
+            .where(owned_by(person))
             .order_by(col(Identity.tool), col(Identity.external_id))
         )
     )
@@ -70,7 +58,7 @@ def daily_usage_about(session: Session, person: Person) -> list[tuple[DailyUsage
     rows = session.exec(
         select(DailyUsage, Identity.external_id)
         .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
-        .where(_identities_about(person))
+        .where(owned_by(person))
         .order_by(col(DailyUsage.day), col(DailyUsage.tool), col(Identity.external_id))
     )
     return [(usage, external_id) for usage, external_id in rows]
@@ -84,7 +72,7 @@ def usage_span_about(
         sa.select(sa.func.count(), sa.func.min(DailyUsage.day), sa.func.max(DailyUsage.day))
         .select_from(DailyUsage)
         .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
-        .where(_identities_about(person))
+        .where(owned_by(person))
     ).one()
     return int(count), first, last
 
@@ -106,7 +94,7 @@ def vendor_team_memberships_about(session: Session, person: Person) -> list[tupl
         select(Team, Identity)
         .join(VendorTeamMember, col(VendorTeamMember.team_id) == col(Team.id))
         .join(Identity, col(Identity.id) == col(VendorTeamMember.identity_id))
-        .where(_identities_about(person))
+        .where(owned_by(person))
         .order_by(col(Team.slug), col(Identity.tool), col(Identity.external_id))
     )
     return [(team, identity) for team, identity in rows]
@@ -114,7 +102,7 @@ def vendor_team_memberships_about(session: Session, person: Person) -> list[tupl
 
 def seats_about(session: Session, person: Person) -> list[Seat]:
     """Seats whose (tool, external id) is one of the person's identities."""
-    keys = sa.select(col(Identity.tool), col(Identity.external_id)).where(_identities_about(person))
+    keys = sa.select(col(Identity.tool), col(Identity.external_id)).where(owned_by(person))
     return list(
         session.exec(
             select(Seat)
@@ -180,14 +168,18 @@ def tip_deliveries_of(session: Session, person_id: int) -> list[TipDelivery]:
     )
 
 
-def delete_person_data(session: Session, person: Person) -> dict[str, int]:
-    """Delete every row about the person, the person row last; rows deleted per table.
+def delete_person_data(session: Session, person: Person) -> tuple[dict[str, int], int]:
+    """Delete every row about the person, the person row last; (rows deleted per table,
+    pending claims withdrawn).
 
-    Identity-keyed rows go first, selected by subquery at delete time, so that rows a sync
-    writes meanwhile are caught too (their identities' deletes cascade to them in any case).
+    Pending claims are withdrawn first, never deleted: the claimed account, its usage and its
+    seat are someone else's. Identity-keyed rows go next, selected by subquery at delete time,
+    so that rows a sync writes meanwhile are caught too (their identities' deletes cascade to
+    them in any case).
     """
-    about = sa.select(col(Identity.id)).where(_identities_about(person))
-    keys = sa.select(col(Identity.tool), col(Identity.external_id)).where(_identities_about(person))
+    withdrawn = withdraw_claims(session, person.id) if person.id is not None else 0
+    about = sa.select(col(Identity.id)).where(owned_by(person))
+    keys = sa.select(col(Identity.tool), col(Identity.external_id)).where(owned_by(person))
     statements: list[tuple[str, sa.Delete]] = [
         ("daily_usage", sa.delete(DailyUsage).where(col(DailyUsage.identity_id).in_(about))),
         (
@@ -195,7 +187,7 @@ def delete_person_data(session: Session, person: Person) -> dict[str, int]:
             sa.delete(VendorTeamMember).where(col(VendorTeamMember.identity_id).in_(about)),
         ),
         ("seat", sa.delete(Seat).where(sa.tuple_(col(Seat.tool), col(Seat.external_id)).in_(keys))),
-        ("identity", sa.delete(Identity).where(_identities_about(person))),
+        ("identity", sa.delete(Identity).where(owned_by(person))),
         ("membership", sa.delete(Membership).where(col(Membership.person_id) == person.id)),
         (
             "tip_preference",
@@ -216,4 +208,4 @@ def delete_person_data(session: Session, person: Person) -> dict[str, int]:
     for table, statement in statements:
         result = session.execute(statement.execution_options(synchronize_session=False))
         deleted[table] = int(getattr(result, "rowcount", 0) or 0)
-    return deleted
+    return deleted, withdrawn

@@ -30,6 +30,10 @@ from storage.models import (
     utcnow,
 )
 
+# Moved to storage/teams.py; re-exported (the `as` tells mypy so) for existing callers.
+from storage.teams import all_teams as all_teams  # noqa: PLC0414
+from storage.teams import upsert_teams as upsert_teams  # noqa: PLC0414
+
 _DAILY_USAGE: sa.Table = SQLModel.metadata.tables["daily_usage"]
 
 # Bound parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535.
@@ -357,26 +361,6 @@ def record_sync_success(
     ):
         state.last_complete_day = complete_through
     session.add(state)
-
-
-def upsert_teams(session: Session, teams: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Insert or update teams keyed by slug; return slug -> team id."""
-    if not teams:
-        return {}
-    insert = _insert_for(session)
-    statement = insert(Team).values(list(teams))
-    statement = statement.on_conflict_do_update(
-        index_elements=["slug"],
-        set_={key: statement.excluded[key] for key in teams[0] if key != "slug"},
-    )
-    session.execute(statement)
-    slugs = [str(team["slug"]) for team in teams]
-    return {
-        slug: team_id
-        for team_id, slug in session.execute(
-            sa.select(col(Team.id), col(Team.slug)).where(col(Team.slug).in_(slugs))
-        )
-    }
 
 
 def add_memberships(session: Session, memberships: Sequence[Mapping[str, Any]]) -> None:
@@ -725,14 +709,6 @@ def delete_usage_before(session: Session, cutoff: dt.date, batch: int = 50_000) 
 # -- teams -----------------------------------------------------------------------------------
 
 
-def all_teams(session: Session, sources: Iterable[str] | None = None) -> list[Team]:
-    """Every team (of the given sources), by name."""
-    statement = select(Team).order_by(col(Team.name), col(Team.slug))
-    if sources is not None:
-        statement = statement.where(col(Team.source).in_(list(sources)))
-    return list(session.exec(statement))
-
-
 def direct_team_roles(session: Session, person_id: int) -> list[tuple[int, str]]:
     """(team id, role) for the person's own memberships, including vendor teams."""
     roles = [
@@ -802,66 +778,6 @@ def set_manager(session: Session, team_id: int, person_id: int, *, manager: bool
     return False
 
 
-def active_days_by_person(
-    session: Session, person_ids: Iterable[int], since: dt.date, until: dt.date
-) -> list[tuple[int, dt.date, str, int, int]]:
-    """(person, day, tool, generations, acceptances) of active verified usage in the range."""
-    ids = sorted(set(person_ids))
-    out: list[tuple[int, dt.date, str, int, int]] = []
-    for start in range(0, len(ids), _MAX_PARAMS // 2):
-        part = ids[start : start + _MAX_PARAMS // 2]
-        rows = session.execute(
-            sa.select(
-                col(Identity.person_id),
-                col(DailyUsage.day),
-                col(DailyUsage.tool),
-                col(DailyUsage.generations),
-                col(DailyUsage.acceptances),
-            )
-            .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
-            .where(
-                col(Identity.person_id).in_(part),
-                col(Identity.verified).is_(True),
-                col(DailyUsage.active).is_(True),
-                col(DailyUsage.day) >= since,
-                col(DailyUsage.day) <= until,
-            )
-        )
-        out += [(p, d, t, g, a) for p, d, t, g, a in rows]
-    return out
-
-
-def unused_seat_holders(
-    session: Session, person_ids: Iterable[int], tool: str, idle_since: dt.datetime
-) -> tuple[set[int], set[int]]:
-    """(people holding a seat of `tool`, those whose seat has been idle since `idle_since`)."""
-    ids = sorted(set(person_ids))
-    holders: set[int] = set()
-    idle: set[int] = set()
-    for start in range(0, len(ids), _MAX_PARAMS // 2):
-        part = ids[start : start + _MAX_PARAMS // 2]
-        rows = session.execute(
-            sa.select(col(Identity.person_id), col(Seat.last_activity_at))
-            .join(
-                Identity,
-                sa.and_(
-                    col(Identity.tool) == col(Seat.tool),
-                    col(Identity.external_id) == col(Seat.external_id),
-                ),
-            )
-            .where(
-                col(Seat.tool) == tool,
-                col(Identity.person_id).in_(part),
-                col(Identity.verified).is_(True),
-            )
-        )
-        for person_id, last_activity in rows:
-            holders.add(person_id)
-            if last_activity is None or last_activity < idle_since:
-                idle.add(person_id)
-    return holders, idle
-
-
 def team_managers(session: Session, team_id: int) -> list[str]:
     """Slack user ids of a team's managers."""
     return list(
@@ -894,23 +810,6 @@ def table_counts(session: Session) -> dict[str, int]:
             ).scalar_one()
         ),
     }
-
-
-def owners_of_accounts(session: Session, tool: str, external_ids: Iterable[str]) -> dict[str, int]:
-    """Linked owners (person ids) of a tool's accounts."""
-    wanted = sorted(set(external_ids))
-    owners: dict[str, int] = {}
-    for start in range(0, len(wanted), _MAX_PARAMS):
-        part = wanted[start : start + _MAX_PARAMS]
-        for external_id, person_id in session.execute(
-            sa.select(col(Identity.external_id), col(Identity.person_id)).where(
-                col(Identity.tool) == tool,
-                col(Identity.external_id).in_(part),
-                col(Identity.person_id).is_not(None),
-            )
-        ):
-            owners[external_id] = person_id
-    return owners
 
 
 # -- tips ------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -226,3 +227,96 @@ def test_slash_commands_are_the_ones_the_app_registers(manifest: Manifest) -> No
     assert commands[MYUSAGE_COMMAND]["should_escape"] is False
     # mentions must arrive as <@U…> so the admin command can resolve them
     assert commands[ADMIN_COMMAND]["should_escape"] is True
+
+
+# Sample values for the placeholders a usage hint shows (upper-case words, @person, #channel).
+HINT_PLACEHOLDERS = {
+    "TEAM": "payments",
+    "LOGIN": "octocat",
+    "TOOL": "cursor",
+    "ID": "octocat",
+    "DAY": "mon",
+    "HH:00": "09:00",
+    "YYYY-Www": "2026-W48",
+    "@person": "<@U012AB3CD>",
+    "#channel": "<#C012AB3CD>",
+}
+
+
+def _split_choices(text: str) -> list[str]:
+    """`a|b [c|d]|e` -> `a`, `b [c|d]`, `e`: split on `|` outside brackets."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char in "[(") - (char in "])")
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
+
+
+def _hint_alternatives(hint: str) -> list[list[str]]:
+    """The hint's alternatives, each a list of words (`[a|b]`: optional, `(a|b)`: one of)."""
+    assert hint.startswith("[") and hint.endswith("]"), hint
+    return [alternative.split() for alternative in _split_choices(hint[1:-1])]
+
+
+def _expand(words: list[str]) -> Iterator[str]:
+    """Every command text an alternative stands for, placeholders filled in."""
+    choices: list[list[str]] = []
+    for word in words:
+        options = _split_choices(word[1:-1]) if word[0] in "[(" else [word]
+        options = [HINT_PLACEHOLDERS.get(option, option) for option in options]
+        choices.append(["", *options] if word[0] == "[" else options)
+    for combination in itertools.product(*choices):
+        yield " ".join(part for part in combination if part)
+
+
+def _hint_contract() -> dict[str, tuple[Callable[[str], Any], tuple[str, ...], set[str]]]:
+    """Per command: its parser, its subcommands, and other words its hint must offer."""
+    from bot import admin, aitips, myusage, teamusage
+    from bot.adoption import WINDOWS
+    from bot.figures.periods import LENGTHS
+    from bot.tips.service import FREQUENCY_DAYS
+    from handlers.commands.admin import ADMIN_COMMAND
+    from handlers.commands.aitips import AITIPS_COMMAND
+    from handlers.commands.myusage import MYUSAGE_COMMAND
+    from handlers.commands.teamusage import TEAMUSAGE_COMMAND
+
+    return {
+        MYUSAGE_COMMAND: (
+            myusage.parse_myusage,
+            myusage.SUBCOMMANDS,
+            {f"{days}d" for days in WINDOWS},
+        ),
+        TEAMUSAGE_COMMAND: (teamusage.parse_teamusage, teamusage.SUBCOMMANDS, set(LENGTHS)),
+        AITIPS_COMMAND: (
+            aitips.parse_aitips,
+            aitips.SUBCOMMANDS,
+            set(aitips.WEEKS) | set(FREQUENCY_DAYS),
+        ),
+        ADMIN_COMMAND: (admin.parse_admin, admin.SUBCOMMANDS, set()),
+    }
+
+
+@pytest.mark.parametrize("command", ["/myusage", "/teamusage", "/aitips", "/uptake-admin"])
+def test_usage_hint_lists_exactly_what_the_parser_understands(
+    manifest: Manifest, command: str
+) -> None:
+    parse, subcommands, other_words = _hint_contract()[command]
+    hint = {c["command"]: c for c in manifest["features"]["slash_commands"]}[command]["usage_hint"]
+    alternatives = _hint_alternatives(hint)
+
+    # Everything the hint offers, the parser understands...
+    for alternative in alternatives:
+        for text in _expand(alternative):
+            request = parse(text)
+            assert request.not_understood == "", f"{command} {text}: not understood"
+            assert (request.kind == "help") == (text == "help"), f"{command} {text}: {request}"
+
+    # ...and every subcommand the parser knows (and the words it takes) is in the hint.
+    first_words = {words[0] for words in alternatives if words[0] not in HINT_PLACEHOLDERS}
+    assert first_words - other_words == set(subcommands), hint
+    offered = {text for words in alternatives for text in _expand(words)}
+    assert other_words <= {word for text in offered for word in text.split()}, hint

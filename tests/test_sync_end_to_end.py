@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot import cli
+from bot.cli import sources as cli_sources
 from bot.collectors.registry import build_collectors
 from bot.linking import admin_map
 from bot.people import find_person
@@ -274,7 +275,9 @@ def vendors(
         # The collectors' waits (Cursor's pacing, retry back-off) are recorded, not slept.
         sleeps: list[float] = []
         monkeypatch.setattr(
-            cli, "build_collectors", functools.partial(build_collectors, sleep=sleeps.append)
+            cli_sources,
+            "build_collectors",
+            functools.partial(build_collectors, sleep=sleeps.append),
         )
         yield Vendors(days, github, claude, openai, cursor_api, sleeps)
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from bot.blocks.common import Block, context, header, section
 from bot.blocks.links import claim_review_blocks
 from bot.linking import LinkView
-from bot.privacy import Disclosure
 from bot.tools import tool_label
 
 if TYPE_CHECKING:
@@ -24,6 +23,10 @@ is written to the audit log (the people concerned can read the entries about the
 
 • `/uptake-admin status` — sources, last syncs, errors and counts
 • `/uptake-admin teams` — every team and its size · `/uptake-admin team TEAM` — one team
+• `/uptake-admin teams allow|deny TEAM` — make a Slack user group or GitHub team an Uptake team, \
+or stop. They are not teams until an admin allows them: any employee can create a user group, \
+and two groups that differ by one person would give away that person's figures. Org-file teams \
+are always teams.
 • `/uptake-admin manager add|remove TEAM @person` — who manages a team
 • `/uptake-admin digest-channel TEAM #channel` — also post a team's weekly digest there \
 (`no-digest-channel` stops it; invite Uptake to the channel first)
@@ -37,6 +40,13 @@ is written to the audit log (the people concerned can read the entries about the
 """
 MAX_CLAIMS_SHOWN = 15
 MAX_TEAMS_SHOWN = 200
+MAX_PENDING_SHOWN = 50
+PENDING_TEAMS_HINT = (
+    "Slack user groups and GitHub teams count only once an admin allows them: anyone can create "
+    "one, and two that differ by one person would give away that person's figures. Allow only "
+    "groups that stand for a real team: `/uptake-admin teams allow TEAM` (`teams deny TEAM` "
+    "undoes it)."
+)
 MAX_SEATS_SHOWN = 200
 
 
@@ -106,17 +116,46 @@ def sources_blocks(
     return blocks
 
 
-def teams_blocks(teams: Sequence[TeamRef], sizes: dict[int, int]) -> list[Block]:
-    """Every team with its source and size (sizes are not usage figures)."""
-    if not teams:
+def teams_blocks(
+    teams: Sequence[TeamRef], sizes: dict[int, int], pending: Sequence[TeamRef] = ()
+) -> list[Block]:
+    """Every team, then the synced groups waiting to be allowed, with source and size."""
+    if not teams and not pending:
         return [section("No teams yet: `uptake import org FILE`, Slack user groups or GitHub.")]
-    lines = [
-        f"• `{team.slug}` — {team.name} ({team.source}, {sizes.get(team.id, 0)} people)"
-        for team in teams[:MAX_TEAMS_SHOWN]
-    ]
-    if len(teams) > MAX_TEAMS_SHOWN:
-        lines.append(f"…and {len(teams) - MAX_TEAMS_SHOWN} more")
-    return [header(f"Teams ({len(teams)})"), *_chunked_sections(lines)]
+
+    def lines(shown: Sequence[TeamRef], limit: int) -> list[str]:
+        found = [
+            f"• `{team.slug}` — {team.name} ({team.source}, {sizes.get(team.id, 0)} people)"
+            for team in shown[:limit]
+        ]
+        return found + ([f"…and {len(shown) - limit} more"] if len(shown) > limit else [])
+
+    blocks = [header(f"Teams ({len(teams)})"), *_chunked_sections(lines(teams, MAX_TEAMS_SHOWN))]
+    if pending:
+        blocks += [
+            header(f"Waiting for an admin to allow them ({len(pending)})"),
+            section(PENDING_TEAMS_HINT),
+            *_chunked_sections(lines(pending, MAX_PENDING_SHOWN)),
+        ]
+    return blocks
+
+
+def team_allowed_blocks(team: TeamRef, allowed: bool, changed: bool) -> list[Block]:
+    """Confirms that a synced group is (or is no longer) an Uptake team."""
+    if not changed:
+        state = "is already a team" if allowed else "is not a team"
+        return [section(f"`{team.slug}` {state}; nothing changed.")]
+    if allowed:
+        text = (
+            f"`{team.slug}` is now a team: its members, its managers and admins can see its "
+            "figures, and its managers get its digest. Audited."
+        )
+    else:
+        text = (
+            f"`{team.slug}` is no longer a team: no figures or digests about it until an admin "
+            "allows it again. Audited."
+        )
+    return [section(text)]
 
 
 def team_detail_blocks(
@@ -148,8 +187,11 @@ def policy_blocks(settings: Settings) -> list[Block]:
     return [
         header("Policy"),
         section(
-            f"*Minimum group size (k):* {settings.min_group_size} — no figure about fewer "
-            "people is shown, and none that would let someone work one out by subtraction.\n"
+            f"*Minimum group size (k):* {settings.min_group_size} — nothing is shown about a team "
+            "of fewer people, nor a mean over fewer.\n"
+            f"*Noise (ε per count):* {settings.disclosure_epsilon:g} — every team count is "
+            "released once per team and period with cell-key noise, the same for the same people "
+            "whoever asks, so no answers combine to give away one person (docs/privacy.md).\n"
             f"*Retention:* daily usage older than {settings.retention_days} days is deleted.\n"
             f"*Tiers* (trailing 28 days): inactive 0 · light 1–{light} · "
             f"regular {light + 1}–{regular} · power {regular + 1}+ active days.\n"
@@ -158,21 +200,16 @@ def policy_blocks(settings: Settings) -> list[Block]:
     ]
 
 
-def seats_blocks(
-    idle: Sequence[tuple[str, int | None, dt.datetime | None]], *, total: int, now: dt.datetime
-) -> list[Block]:
-    """Copilot seats assigned but unused for 28 days, named by seat only (audited)."""
-    if not idle:
-        return [section(f"All {total} Copilot seats were used in the last 28 days.")]
-    lines = [
-        f"• seat `{login}`: assigned, unused for "
-        + (f"{days} days" if days is not None else "ever (never used)")
-        for login, days, _ in idle[:MAX_SEATS_SHOWN]
-    ]
-    if len(idle) > MAX_SEATS_SHOWN:
-        lines.append(f"…and {len(idle) - MAX_SEATS_SHOWN} more")
+def seats_blocks(logins: Sequence[str], *, total: int, idle_days: int) -> list[Block]:
+    """Copilot seats unused for `idle_days`+ days, by login alphabetically: no per-seat counts,
+    so the list ranks nobody (audited)."""
+    if not logins:
+        return [section(f"All {total} Copilot seats were used in the last {idle_days} days.")]
+    lines = [f"• seat `{login}`: unused {idle_days}+ days" for login in logins[:MAX_SEATS_SHOWN]]
+    if len(logins) > MAX_SEATS_SHOWN:
+        lines.append(f"…and {len(logins) - MAX_SEATS_SHOWN} more")
     return [
-        header(f"Unused Copilot seats: {len(idle)} of {total}"),
+        header(f"Unused Copilot seats: {len(logins)} of {total}"),
         *_chunked_sections(lines),
         context("Seats only, for licence housekeeping; this look is in the audit log."),
     ]
@@ -190,26 +227,23 @@ def _chunked_sections(lines: Sequence[str], limit: int = 2900) -> list[Block]:
     return blocks[:40]
 
 
-def tips_blocks(rows: Sequence[tuple[str, int, Disclosure]], k: int) -> list[Block]:
-    """Tip figures per tip, through the privacy rules."""
+def tips_blocks(rows: Sequence[tuple[str, int, dict[str, int] | None]], k: int) -> list[Block]:
+    """Tip figures per tip, as released by the disclosure layer."""
     if not rows:
         return [section("No tips have been sent yet.")]
-
-    def shown(result: Disclosure, key: str) -> str:
-        value = result.counts.get(key)
-        return "—" if value is None else str(value)
-
     lines = []
-    for tip_id, sent, result in rows[:MAX_TEAMS_SHOWN]:
-        if not result.group_visible:
+    for tip_id, sent, counts in rows[:MAX_TEAMS_SHOWN]:
+        if counts is None:
             lines.append(f"• `{tip_id}`: sent to fewer than {k} people, figures hidden")
             continue
         lines.append(
-            f"• `{tip_id}`: sent {sent} · helpful {shown(result, 'helpful')} · not for me "
-            f"{shown(result, 'not_for_me')} · stopped {shown(result, 'stop')}"
+            f"• `{tip_id}`: sent {sent} · helpful ~{counts['helpful']} · not for me "
+            f"~{counts['not_for_me']} · stopped ~{counts['stop']}"
         )
     return [
         header("Tip figures"),
         *_chunked_sections(lines),
-        context(f"Counts per tip only; — is hidden because it would be about fewer than {k}."),
+        context(
+            f"Counts per tip only, with a little noise (~); nothing for fewer than {k} people."
+        ),
     ]

@@ -1,71 +1,84 @@
-"""Block Kit for the weekly digest: compact, aggregate only, honest about what is hidden."""
+"""Block Kit for the weekly digest: compact, aggregate only, every figure from the release."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.adoption import Tier
 from bot.blocks.common import Block, context, header, section
-from bot.blocks.teamusage import HIDDEN, _count, _freshness, _hidden_note, _median
-from bot.teams import TeamFigures
+from bot.blocks.teamusage import (
+    HIDDEN,
+    approx,
+    approx_mean,
+    change_points,
+    freshness_line,
+    method_note,
+    small_team_text,
+)
+from bot.figures.releases import ACCEPTANCE, Release
 from bot.tools import tool_label
+from storage.models import SyncState
 
 
-def digest_title(figures: TeamFigures) -> str:
+def digest_title(release: Release) -> str:
     """The digest's header."""
-    return f"{figures.team.name}: AI tools, week to {figures.end:%d %b}"
+    return (
+        f"{release.team.name}: AI tools, week {release.period.week} to {release.period.end:%d %b}"[
+            :150
+        ]
+    )
 
 
-def small_team_digest_blocks(figures: TeamFigures) -> list[Block]:
+def small_team_digest_blocks(release: Release) -> list[Block]:
     """For a team below the minimum group size: that, and nothing else."""
-    return [
-        header(digest_title(figures)),
-        section(
-            f"This team has fewer than {figures.disclosure.k} people in Uptake, so the digest "
-            "shows nothing about it: any figure would be about too few people to stay anonymous."
-        ),
-    ]
+    return [header(digest_title(release)), section(small_team_text(release.k))]
 
 
-def quiet_digest_blocks(figures: TeamFigures) -> list[Block]:
+def quiet_digest_blocks(release: Release) -> list[Block]:
     """A one-line digest for a week in which nothing changed meaningfully."""
-    share = figures.disclosure.share("active")
-    steady = f" steady at {share:.0%} active" if share is not None else ""
+    share = release.share("active")
+    steady = f" steady at ~{share:.0%} active" if share is not None else ""
     return [
         section(
-            f"*{figures.team.name}*: a quiet week{steady}. "
-            f"`/teamusage {figures.team.slug}` has the details."
+            f"*{release.team.name}*: a quiet week{steady}. "
+            f"`/teamusage {release.team.slug} week` has the details."
         )
     ]
 
 
 def digest_blocks(
-    figures: TeamFigures, *, narrative: str, action: str, now: dt.datetime
+    release: Release,
+    previous: Release | None,
+    *,
+    narrative: str,
+    action: str,
+    freshness: Sequence[SyncState],
+    now: dt.datetime,
 ) -> list[Block]:
-    """The full digest; every figure comes from the privacy disclosure."""
-    active = figures.disclosure.counts.get("active")
+    """The full digest; every figure comes from the team's release for the week."""
+    active = release.count("active")
     headline = (
-        f"*Active this week:* {HIDDEN} (hidden for privacy)"
+        f"*Active this week:* {HIDDEN}"
         if active is None
-        else f"*Active this week:* {active} of {figures.people} ({active / figures.people:.0%})"
+        else f"*Active this week:* ~{active} of {release.people} ({active / release.people:.0%})"
     )
-    before = figures.previous.counts.get("active")
-    if active is not None and before is not None:
-        change = round((active - before) / figures.people * 100)
+    change = change_points(release, previous)
+    if change is not None:
         headline += f", {change:+d} points on last week"
-    tiers = " · ".join(f"{t.value} {_count(figures, f'tier:{t.value}')}" for t in Tier)
+    tiers = " · ".join(f"{t.value} {approx(release, f'tier:{t.value}')}" for t in Tier)
     tools = (
         " · ".join(
-            f"{tool_label(tool)} {_count(figures, f'tool:{tool}')}" for tool in figures.tools
+            f"{tool_label(tool)} {approx(release, f'tool:{tool}')}" for tool in release.tools
         )
-        or "no tool use recorded"
+        or "no tools set up yet"
     )
     depth = (
-        f"median acceptance {_median(figures, 'acceptance_rate', '{:.0%}')} · "
-        f"median habit {_median(figures, 'habit_weeks', '{:.0f}')} of 8 weeks"
+        f"mean acceptance {approx_mean(release, ACCEPTANCE, '{:.0%}')} · "
+        f"habitual users (6+ of 8 weeks) {approx(release, 'habit')}"
     )
-    seats = figures.disclosure.counts.get("seats")
-    seat_line = f"Copilot seats unused 28 days: {_count(figures, 'seats_idle')}" if seats else ""
+    seats = release.count("seats")
+    seat_line = f"Copilot seats unused 28+ days: {approx(release, 'seats_idle')}" if seats else ""
     body = "\n".join(
         line
         for line in (
@@ -78,14 +91,14 @@ def digest_blocks(
         if line
     )
     return [
-        header(digest_title(figures)),
+        header(digest_title(release)),
         section(narrative),
         section(body),
         section(f":point_right: *One thing worth doing:* {action}"),
         context(
-            _freshness(figures, now),
-            _hidden_note(figures),
-            f"`/teamusage {figures.team.slug}` for more · no names, no ranking",
+            freshness_line(freshness, now),
+            method_note(release),
+            f"`/teamusage {release.team.slug} week` for more",
         ),
     ]
 

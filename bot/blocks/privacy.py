@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.blocks.common import Block, context, header, section
 from bot.blocks.ids import FORGET_CANCEL, FORGET_CONFIRM
-from bot.personal_data import FORGET_EXPLANATION, PrivacySummary
+from bot.personal_data import COMMAND_LINE_ACTOR, FORGET_EXPLANATION, LOOKED_ACTION, PrivacySummary
 
 MAX_AUDIT_LINES = 20
 ACTIONS = {
@@ -15,8 +15,10 @@ ACTIONS = {
     "identity.mapped": "an admin linked an account to you",
     "identity.unlinked": "you unlinked an account",
     "person.exported": "you exported your data",
-    "admin.viewed_person": "an admin looked at your data",
+    LOOKED_ACTION: "an admin looked at your data",
 }
+# Actors that are not Slack users: who they are, in words.
+ACTORS = {COMMAND_LINE_ACTOR: "command line"}
 
 
 def privacy_blocks(summary: PrivacySummary) -> list[Block]:
@@ -29,13 +31,20 @@ def privacy_blocks(summary: PrivacySummary) -> list[Block]:
     stored = (
         "*What Uptake stores about you*\n"
         f"• {summary.identities} linked tool account(s)\n"
-        f"• {summary.usage_rows} daily usage row(s), {span}\n"
+        + (
+            f"• {summary.pending_claims} claim(s) waiting for an admin: nothing of those "
+            "accounts is shown until one is approved\n"
+            if summary.pending_claims
+            else ""
+        )
+        + f"• {summary.usage_rows} daily usage row(s), {span}\n"
         f"• {summary.teams} team membership(s)\n"
         f"• tips: {'on' if summary.tips_enabled else 'off'}"
     )
     lines = []
     for entry in summary.audit_entries[:MAX_AUDIT_LINES]:
-        who = f"<@{entry.actor_slack_user_id}>" if entry.actor_slack_user_id else "Uptake"
+        actor = entry.actor_slack_user_id
+        who = ACTORS.get(actor, f"<@{actor}>") if actor else "Uptake"
         what = ACTIONS.get(entry.action, entry.action.replace("_", " ").replace(".", ": "))
         lines.append(f"• {entry.at:%Y-%m-%d %H:%M} UTC — {what} ({who})")
     if len(summary.audit_entries) > MAX_AUDIT_LINES:

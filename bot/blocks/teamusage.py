@@ -7,25 +7,29 @@ from collections.abc import Sequence
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier, TierThresholds
 from bot.blocks.common import Block, context, divider, header, section
-from bot.teams import TeamFigures, TeamRef
+from bot.figures.releases import ACCEPTANCE, Release
+from bot.teams import TeamRef
 from bot.tools import tool_label
+from storage.models import SyncState
 
 TEAMUSAGE_HELP = """\
 */teamusage* shows how a team uses AI coding tools, in aggregate. Nobody's individual \
 figures are shown, and nobody is ranked.
 
 • `/teamusage` — the teams you belong to or manage
-• `/teamusage TEAM` — a team's last 28 days; `/teamusage TEAM 7d|28d|90d` for another window
+• `/teamusage TEAM` — a team's last 4 complete weeks; `/teamusage TEAM week|4w|13w` for the \
+last complete week or 13 weeks, `/teamusage TEAM 2026-W48` for one ISO week
 • `/teamusage digest [TEAM]` — preview this week's digest
 • `/teamusage subscribe|unsubscribe TEAM` — the weekly digest (managers get it by default); \
 `subscribe TEAM tue 08 quiet-none` picks the day, the hour (your time) and whether a quiet \
 week sends a one-line digest (`quiet-short`) or none
 • `/teamusage help` — this help
 
-*Privacy*: every figure is about a group of at least {k} people. A figure that would be \
-about fewer, or that would let you work out such a figure by subtraction, is hidden and \
-the answer says so. Members see their own teams; managers see the teams they lead and the \
-teams under them.
+*Privacy*: nothing is shown about a team of fewer than {k} people, and every count is \
+released with a little random noise ("~8 of 12"), the same noise for the same people \
+whoever asks and however often, so no combination of answers gives away one person's \
+figures. Members see their own teams; managers see the teams they lead and the teams \
+under them.
 
 *Tiers* (trailing {tier_window} days): inactive (0 active days), light (1–{light}), \
 regular ({light_next}–{regular}), power ({regular_next}+).\
@@ -69,7 +73,7 @@ def team_list_blocks(
     return [
         header("Your teams"),
         section("\n".join(lines)),
-        context("`/teamusage TEAM [7d|28d|90d]` shows a team's figures."),
+        context("`/teamusage TEAM [week|4w|13w]` shows a team's figures."),
     ]
 
 
@@ -93,36 +97,51 @@ def _arg(team: TeamRef) -> str:
     return team.slug
 
 
-def _count(figures: TeamFigures, key: str) -> str:
-    value = figures.disclosure.counts.get(key)
+def approx(release: Release, key: str) -> str:
+    """A released count as people read it: `~8 (67%)` of the team, or a dash for a small team."""
+    value = release.count(key)
     if value is None:
         return HIDDEN
-    return f"{value} ({value / figures.people:.0%})" if figures.people else str(value)
+    return f"~{value} ({value / release.people:.0%})" if release.people else f"~{value}"
 
 
-def _median(figures: TeamFigures, key: str, fmt: str) -> str:
-    value = figures.disclosure.medians.get(key)
-    return HIDDEN if value is None else fmt.format(value)
+def approx_mean(release: Release, key: str, fmt: str) -> str:
+    """A released mean, or a dash when it would be over fewer than k people."""
+    value = release.means.get(key) if release.visible else None
+    return HIDDEN if value is None else "~" + fmt.format(value)
 
 
-def _headline(figures: TeamFigures) -> str:
-    active = figures.disclosure.counts.get("active")
+def change_points(release: Release, previous: Release | None, key: str = "active") -> int | None:
+    """The change in a share, in points, between two releases of the same team."""
+    now_share = release.share(key)
+    before = previous.share(key) if previous is not None else None
+    if now_share is None or before is None:
+        return None
+    return round((now_share - before) * 100)
+
+
+def _headline(release: Release, previous: Release | None) -> str:
+    active = release.count("active")
     if active is None:
-        return f"*Active:* {HIDDEN} (hidden for privacy)"
-    share = active / figures.people
-    line = f"*Active:* {active} of {figures.people} people ({share:.0%})"
-    before = figures.previous.counts.get("active")
-    if before is not None:
-        change = round((share - before / figures.people) * 100)
-        line += f", {change:+d} points on the previous {figures.window_days} days"
+        return f"*Active:* {HIDDEN}"
+    line = f"*Active:* ~{active} of {release.people} people ({active / release.people:.0%})"
+    change = change_points(release, previous)
+    if change is not None:
+        line += f", {change:+d} points on {_span(release)} before"
     return line
 
 
-def _freshness(figures: TeamFigures, now: dt.datetime) -> str:
-    if not figures.freshness:
+def _span(release: Release) -> str:
+    weeks = release.period.weeks
+    return "the week" if weeks == 1 else f"the {weeks} weeks"
+
+
+def freshness_line(states: Sequence[SyncState], now: dt.datetime) -> str:
+    """When each source last synced, and whether it is failing."""
+    if not states:
         return "No source has synced yet."
     parts = []
-    for state in figures.freshness:
+    for state in states:
         if state.last_success_at is None:
             parts.append(f"{tool_label(state.source)}: never synced")
             continue
@@ -134,65 +153,64 @@ def _freshness(figures: TeamFigures, now: dt.datetime) -> str:
     return "Freshness — " + " · ".join(parts)
 
 
-def _hidden_note(figures: TeamFigures) -> str:
-    if not figures.disclosure.hidden:
-        return "Nothing was hidden."
-    names = sorted({_label(key) for key in figures.disclosure.hidden})
+def method_note(release: Release) -> str:
+    """One line on how the figures were protected."""
     return (
-        f"Hidden for privacy ({HIDDEN}): {', '.join(names)} — each would be about fewer than "
-        f"{figures.disclosure.k} people, or would let someone work such a figure out."
+        f"Counts carry a little random noise (~), the same for the same people every time; "
+        f"nothing is shown for fewer than {release.k} people. No names, no ranking."
     )
 
 
-def _label(key: str) -> str:
-    kind, _, rest = key.partition(":")
-    if kind == "tier":
-        return f"{rest} tier"
-    if kind == "tool":
-        return f"{tool_label(rest)} users"
-    if kind == "not":
-        return f"non-users of {tool_label(rest)}"
-    return key.replace("_", " ")
+def small_team_text(k: int) -> str:
+    """Why a small team shows nothing."""
+    return (
+        f"This team has fewer than {k} people in Uptake, so nothing about it is shown: "
+        "any figure would be about too few people to stay anonymous."
+    )
 
 
-def teamusage_blocks(figures: TeamFigures, *, now: dt.datetime) -> list[Block]:
-    """The team's figures; every number comes from the privacy disclosure."""
-    title = f"{figures.team.name} — last {figures.window_days} days"
-    k = figures.disclosure.k
-    if not figures.disclosure.group_visible:
-        return [
-            header(title),
-            section(
-                f"This team has fewer than {k} people in Uptake, so nothing about it is shown: "
-                "any figure would be about too few people to stay anonymous."
-            ),
-        ]
-    tiers = " · ".join(f"{tier.value} {_count(figures, f'tier:{tier.value}')}" for tier in Tier)
-    tools = [f"*{tool_label(tool)}*: {_count(figures, f'tool:{tool}')}" for tool in figures.tools]
-    seats = figures.disclosure.counts.get("seats")
-    idle = _count(figures, "seats_idle")
-    blocks: list[Block] = [
+def not_released_blocks(team: TeamRef, period_label: str) -> list[Block]:
+    """A period whose figures are not released yet (its data is still coming in)."""
+    return [
+        section(
+            f"The figures for *{team.name}*, {period_label}, are not released yet: a period's "
+            "figures are made once its data is complete (at most two days after it ends). "
+            f"`/teamusage {team.slug} 4w` shows the last complete 4 weeks."
+        )
+    ]
+
+
+def teamusage_blocks(
+    release: Release,
+    previous: Release | None,
+    *,
+    freshness: Sequence[SyncState],
+    now: dt.datetime,
+) -> list[Block]:
+    """The team's released figures for one period; every number comes from the release."""
+    title = f"{release.team.name} — {release.period.label()}"[:150]
+    if not release.visible:
+        return [header(title), section(small_team_text(release.k))]
+    tiers = " · ".join(f"{tier.value} {approx(release, f'tier:{tier.value}')}" for tier in Tier)
+    tools = [f"*{tool_label(tool)}*: {approx(release, f'tool:{tool}')}" for tool in release.tools]
+    seats = release.count("seats")
+    return [
         header(title),
-        section(f"*People in scope:* {figures.people}\n{_headline(figures)}"),
+        section(f"*People in scope:* {release.people}\n{_headline(release, previous)}"),
         section(f"*Tier mix* (how often, not how well): {tiers}"),
         section(
-            "*Adoption per tool* (people active in the window)\n"
-            + ("\n".join(tools) if tools else "No tool use recorded in this window.")
+            "*Adoption per tool* (people active in the period)\n"
+            + ("\n".join(tools) if tools else "No tools are set up yet.")
         ),
         section(
-            "*Depth* (medians over the people with the figure)",
+            "*Depth*",
             fields=[
-                f"*Acceptance rate*\n{_median(figures, 'acceptance_rate', '{:.0%}')}",
-                f"*Active days*\n{_median(figures, 'active_days', '{:.0f}')}"
-                f" of {figures.window_days}",
-                f"*Habit*\n{_median(figures, 'habit_weeks', '{:.0f}')} of 8 weeks",
-                f"*Copilot seats unused {28} days*\n" + (idle if seats else "no seats linked"),
+                f"*Acceptance rate* (mean)\n{approx_mean(release, ACCEPTANCE, '{:.0%}')}",
+                f"*Habit* (active 6+ of the last 8 weeks)\n{approx(release, 'habit')}",
+                "*Copilot seats unused 28+ days*\n"
+                + (approx(release, "seats_idle") if seats else "no seats linked"),
             ],
         ),
         divider(),
-        context(
-            f"{figures.start:%d %b} – {figures.end:%d %b %Y}. " + _freshness(figures, now),
-            _hidden_note(figures),
-        ),
+        context(freshness_line(freshness, now), method_note(release)),
     ]
-    return blocks

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import shlex
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from bot.settings import Settings
 from storage.engine import make_engine
@@ -27,6 +30,24 @@ def engine_for(settings: Settings, *, migrate: bool = False) -> Iterator[Engine]
         yield engine
     finally:
         engine.dispose()
+
+
+def database_label(url: str) -> str:
+    """The database URL fit to print: the password, if any, masked."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def uptake_command() -> str:
+    """How to type `uptake` in the working folder, whether or not the virtualenv is active."""
+    bin_dir = Path(sys.executable).parent
+    script = bin_dir / "uptake"
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "bot.cli"]
+    cwd = Path.cwd()
+    if bin_dir.is_relative_to(cwd):
+        relative = Path(command[0]).relative_to(cwd)
+        # A bare name would be looked up on PATH; a path with a slash is run as typed.
+        command[0] = str(relative) if len(relative.parts) > 1 else f"./{relative}"
+    return shlex.join(command)
 
 
 def add_command(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from bot.blocks.common import blocks_to_text
-from bot.cli.common import add_command, engine_for
+from bot.cli.common import add_command, database_label, engine_for, uptake_command
 from bot.cli.myusage import render_myusage
-from bot.demo import build_demo
+from bot.demo import DEMO_USER_PREFIX, RealDataError, build_demo, real_data
 from bot.digests.narrative import TemplateNarrative
-from bot.digests.service import build_digest
+from bot.digests.service import build_digest, digest_week
+from bot.figures.publish import publish_releases
 from bot.myusage import MyUsageRequest
 from bot.people import find_person
 from bot.services import Services
@@ -21,6 +23,7 @@ from bot.settings import Settings
 from bot.teams import load_teams, team_people
 from bot.tips.library import default_library
 from bot.tips.service import preview_tip
+from storage.migrate import upgrade
 from storage.models import utcnow
 
 
@@ -32,6 +35,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         demo,
         help="create a synthetic organisation and show sample /myusage answers",
         example="uptake demo --people 300 --days 120",
+        epilog="It writes only to an empty database or an earlier demo's, never beside real "
+        "people,\nand leaves digest-preview.txt and digest-preview.png in the working folder.",
     )
     demo_parser.add_argument(
         "--people", type=int, default=300, help="people to create (default 300)"
@@ -40,10 +45,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     demo_parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
 
 
-def run_demo_instead(settings: Settings) -> int:
-    """`uptake start` without Slack credentials: say so, then run the demo with its defaults."""
-    print("No Slack credentials are set (see .env.example), so here is the demo.\n")
-    return demo(settings, argparse.Namespace(people=300, days=120, seed=7))
+def run_demo_instead(settings: Settings, missing: str) -> int:
+    """`uptake start` without Slack credentials: say which are `missing`, then run the demo."""
+    return _run_demo(settings, people=300, days=120, seed=7, command="start", missing=missing)
 
 
 def demo(settings: Settings, args: argparse.Namespace) -> int:
@@ -51,14 +55,35 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
     if not 10 <= args.people <= 100_000 or not 56 <= args.days <= 400:
         print("uptake demo: --people must be 10–100000 and --days 56–400", file=sys.stderr)
         return 2
-    with engine_for(settings, migrate=True) as engine:
-        result = build_demo(
-            engine, now=utcnow(), people_count=args.people, days=args.days, seed=args.seed
-        )
+    return _run_demo(settings, people=args.people, days=args.days, seed=args.seed, command="demo")
+
+
+def _run_demo(
+    settings: Settings, *, people: int, days: int, seed: int, command: str, missing: str = ""
+) -> int:
+    cannot_answer = f"Uptake cannot answer Slack: {missing} (see .env.example)." if missing else ""
+    with engine_for(settings) as engine:
+        # Checked before migrating: a database with real people in it is not touched at all.
+        found = real_data(engine)
+        if found:
+            if cannot_answer:
+                print(f"uptake {command}: {cannot_answer}", file=sys.stderr)
+            print(
+                f"uptake {command}: not writing the demo into "
+                f"{database_label(settings.database_url)}: {RealDataError(found)}. The demo "
+                "writes only to an empty database or an earlier demo's; to try it, run\n"
+                f"  DATABASE_URL=sqlite:///demo.db {uptake_command()} demo",
+                file=sys.stderr,
+            )
+            return 2
+        if cannot_answer:
+            print(f"{cannot_answer} Here is the demo instead.\n", flush=True)
+        upgrade(engine)
+        result = build_demo(engine, now=utcnow(), people_count=people, days=days, seed=seed)
         print(
             f"Demo organisation ready: {result.people} people in {result.teams} teams, "
-            f"{result.usage_rows:,} daily usage rows over {args.days} days "
-            f"(database: {settings.database_url.split('@')[-1]})."
+            f"{result.usage_rows:,} daily usage rows over {days} days "
+            f"(database: {database_label(settings.database_url)})."
         )
         services = Services(settings=settings, engine=engine)
         for archetype, slack_user_id in result.samples.items():
@@ -82,27 +107,43 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 print(f"{choice.tip.text}\nRead more: {choice.tip.link}")
         _write_digest_preview(engine, services)
-    print("\nTry: uptake myusage --user UDEMO0001 --window 90d")
+    sample = next(iter(result.samples.values()), f"{DEMO_USER_PREFIX}0001")
+    print(f"\nTry this from this folder:\n  {myusage_hint(settings, sample)}")
     return 0
 
 
+def myusage_hint(settings: Settings, slack_user_id: str) -> str:
+    """A command, to type in the working folder, showing a demo person's last 90 days."""
+    command = f"{uptake_command()} myusage --user {slack_user_id} --window 90d"
+    default = Settings.model_fields["database_url"].get_default(call_default_factory=True)
+    if settings.database_url == default:  # uptake.db in this folder: found again from here
+        return command
+    if make_url(settings.database_url).password is None:
+        return f"DATABASE_URL={shlex.quote(settings.database_url)} {command}"
+    return f"{command}  (with the same DATABASE_URL)"
+
+
 def _write_digest_preview(engine: Engine, services: Services) -> None:
-    """Write one manager's digest for this week (text and chart) to the working folder."""
+    """Make the demo's releases, then write an ordinary squad's digest to the working folder."""
+    now = utcnow()
+    publish_releases(engine=engine, settings=services.settings, now=now)
     teams = load_teams(engine, services.settings.team_sources)
     if not teams:
         return
-    # The largest team (a department): small teams rightly show little.
-    team = max(teams, key=lambda t: (len(team_people(engine, teams, t.id)), t.slug))
-    digest = build_digest(
-        engine,
-        teams,
-        team,
-        tz="UTC",
-        now=utcnow(),
-        k=services.settings.min_group_size,
-        thresholds=services.thresholds,
-        narrative=TemplateNarrative(),
+    # An ordinary squad, the team most managers lead: the median size among teams without
+    # sub-teams, so the preview shows what a real manager's first digest looks like.
+    parents = {team.parent_id for team in teams}
+    squads = sorted(
+        (len(team_people(engine, teams, t.id)), t.slug, t) for t in teams if t.id not in parents
     )
+    if not squads:
+        return
+    team = squads[len(squads) // 2][2]
+    digest = build_digest(
+        engine, team, week=digest_week(now, "UTC"), now=now, narrative=TemplateNarrative()
+    )
+    if digest is None:
+        return
     Path("digest-preview.txt").write_text(blocks_to_text(digest.blocks) + "\n")
     if digest.chart:
         Path("digest-preview.png").write_bytes(digest.chart)

@@ -7,8 +7,7 @@ import sys
 
 from bot.blocks.common import blocks_to_text
 from bot.cli.common import add_command, engine_for
-from bot.myusage import MyUsageRequest, parse_myusage, summary_answer
-from bot.people import find_person
+from bot.myusage import MyUsageRequest, parse_myusage, summary_for_operator
 from bot.services import Services
 from bot.settings import Settings
 
@@ -47,9 +46,6 @@ def myusage(settings: Settings, args: argparse.Namespace) -> int:
 def render_myusage(
     services: Services, slack_user_id: str | None, email: str | None, request: MyUsageRequest
 ) -> str | None:
-    """The person's /myusage summary as plain text, or None when there is no such person."""
-    person = find_person(services.engine, slack_user_id=slack_user_id, email=email)
-    if person is None:
-        return None
-    blocks, _ = summary_answer(services, person, request.window_days)
-    return blocks_to_text(blocks)
+    """The person's /myusage summary as plain text (audited); None for no such person."""
+    answer = summary_for_operator(services, slack_user_id, email, request.window_days)
+    return None if answer is None else blocks_to_text(answer[0])

@@ -7,14 +7,16 @@ import logging
 import signal
 import sys
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
 from waitress import serve
 
 from bot.app import create_app, make_client
 from bot.cli.common import add_command, engine_for, timestamp
 from bot.cli.demo import run_demo_instead
 from bot.clock import build_scheduler, job_specs, run_job
+from bot.ops.heartbeat import beating
+from bot.ops.metrics import process_registry, serve_metrics
 from bot.settings import Settings
 from bot.web import UptakeWSGI
 from storage.models import utcnow
@@ -76,10 +78,19 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def start(settings: Settings, args: argparse.Namespace) -> int:
     """Answer Slack if credentials are set, else show the demo."""
     if not settings.has_slack_credentials:
-        return run_demo_instead(settings)
+        return run_demo_instead(settings, missing_slack_credentials(settings))
     with engine_for(settings, migrate=True):
         pass
     return socket(settings, args) if settings.slack_app_token else serve_http(settings, args)
+
+
+def missing_slack_credentials(settings: Settings) -> str:
+    """Which Slack settings stop Uptake answering Slack, as a phrase ("" when none)."""
+    neither = "neither SLACK_SIGNING_SECRET (for HTTP) nor SLACK_APP_TOKEN (for Socket Mode)"
+    has_other = settings.slack_signing_secret is not None or settings.slack_app_token is not None
+    if settings.slack_bot_token is None:
+        return "SLACK_BOT_TOKEN is not set" + ("" if has_other else f", and {neither} is")
+    return "" if has_other else f"SLACK_BOT_TOKEN is set, but {neither} is"
 
 
 def serve_http(settings: Settings, _args: argparse.Namespace) -> int:
@@ -109,17 +120,22 @@ def socket(settings: Settings, _args: argparse.Namespace) -> int:
         return 2
     with engine_for(settings) as engine:
         app = create_app(settings, engine=engine)
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        with beating(engine, "socket", alive=handler.client.is_connected):
+            handler.start()  # type: ignore[no-untyped-call]
     return 0
 
 
 def clock(settings: Settings, _args: argparse.Namespace) -> int:
     """Run every scheduled job on its schedule until stopped."""
-    client = make_client(settings) if settings.slack_bot_token else None
+    client = clock_client(settings)
     with engine_for(settings, migrate=True) as engine:
         scheduler = build_scheduler(job_specs(settings, engine, client))
         for job in scheduler.get_jobs():
             logger.info("clock: %s — %s", job.id, job.name)
+        if settings.metrics_port:
+            serve_metrics(process_registry(engine), settings.metrics_port)
+            logger.info("clock: metrics on port %d", settings.metrics_port)
         # Platforms stop processes with SIGTERM: finish the running job, then exit cleanly.
         signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=True))
         try:
@@ -129,18 +145,28 @@ def clock(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def clock_client(settings: Settings) -> WebClient | None:
+    """The clock's Slack client; without SLACK_BOT_TOKEN, none, and a warning saying so."""
+    if settings.slack_bot_token is None:
+        logger.warning(
+            "clock: SLACK_BOT_TOKEN is not set, so tips and digests queue in the outbox "
+            "and are not sent until it is"
+        )
+        return None
+    return make_client(settings)
+
+
 def jobs(settings: Settings, _args: argparse.Namespace) -> int:
     """Print each scheduled job and when it runs next."""
     client = make_client(settings) if settings.slack_bot_token else None
     with engine_for(settings) as engine:
-        scheduler = build_scheduler(
-            job_specs(settings, engine, client), BackgroundScheduler(timezone="UTC")
-        )
-        now = utcnow()
-        for job in scheduler.get_jobs():
-            next_run = job.trigger.get_next_fire_time(None, now)
-            when = next_run.isoformat(timespec="minutes") if next_run else "never"
-            print(f"{job.id:<20} next {when}  {job.name}")
+        # The same jobs the clock registers, read without a scheduler (which would log each).
+        specs = job_specs(settings, engine, client)
+    now = utcnow()
+    for spec in specs:
+        next_run = spec.trigger.get_next_fire_time(None, now)
+        when = next_run.isoformat(timespec="minutes") if next_run else "never"
+        print(f"{spec.name:<20} next {when}  {spec.description}")
     return 0
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from bot.app import make_client
 from bot.cli.common import add_command, date, engine_for
 from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
 from bot.jobs import sync_directory
 from bot.settings import Settings
-from bot.sync import sync_all
+from bot.sync import Progress, sync_all
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import utcnow
@@ -54,7 +59,7 @@ def sync_usage(settings: Settings, args: argparse.Namespace) -> int:
         wanted = args.source or "every source"
         print(f"uptake sync: {wanted} is off; `uptake sources` says what to set", file=sys.stderr)
         return 2
-    with engine_for(settings, migrate=True) as engine:
+    with engine_for(settings, migrate=True) as engine, progress_bars() as progress:
         outcomes = sync_all(
             engine,
             collectors,
@@ -62,7 +67,7 @@ def sync_usage(settings: Settings, args: argparse.Namespace) -> int:
             backfill_days=settings.sync_backfill_days,
             since=args.since,
             until=args.until,
-            progress=_progress_bar,
+            progress=progress,
         )
     failed = False
     for outcome in outcomes:
@@ -79,12 +84,38 @@ def sync_usage(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _progress_bar(source: str, done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    end = "\n" if done >= total else ""
-    bar = "#" * filled + "." * (width - filled)
-    print(f"\r{source:<12} [{bar}] {done}/{total} days", end=end, file=sys.stderr, flush=True)
+@contextmanager
+def progress_bars() -> Iterator[Progress | None]:
+    """A bar a source while a sync pulls days, on a terminal only; log lines print above it."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars = _ProgressBars()
+    try:
+        with logging_redirect_tqdm():
+            yield bars
+    finally:
+        bars.close()
+
+
+class _ProgressBars:
+    """The `progress` callback of `sync_all`: one tqdm bar for the source being pulled."""
+
+    def __init__(self) -> None:
+        self._source: str | None = None
+        self._bar: tqdm[None] | None = None
+
+    def __call__(self, source: str, done: int, total: int) -> None:
+        if self._bar is None or source != self._source:
+            self.close()
+            self._source = source
+            self._bar = tqdm(total=total, desc=source, unit="day", file=sys.stderr)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def people(settings: Settings, _args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType, TracebackType
 from typing import Protocol, Self
@@ -23,7 +23,7 @@ from typing import Protocol, Self
 from openai.types.chat import ChatCompletion
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier
-from bot.llm import ChatClient
+from bot.llm import ChatClient, model_word
 
 # The same shapes tip rewording refuses to send and to accept: one definition of "a tool word",
 # "an identifier", "a link" and "a broadcast" for everything that talks to an LLM.
@@ -47,7 +47,9 @@ SYSTEM_PROMPT = (
     "from the figures given below only: do not add other facts, numbers, claims or promises. "
     "Never rank or compare people or teams, never single anyone out, and never call usage low "
     "or bad. A figure marked hidden is hidden for privacy: do not guess it or work it out from "
-    "the others. Do not use names, and do not add links, URLs, email addresses or @-mentions. "
+    "the others. Counts are approximate (they carry a little noise for privacy): say 'about', "
+    "never present them as exact. Do not use names, and do not add links, URLs, email "
+    "addresses or @-mentions. "
     "Write Slack mrkdwn (*bold*, _italic_), stay under 500 characters, and answer with the "
     "sentences only."
 )
@@ -82,7 +84,7 @@ class DigestFacts:
     tier_counts: Mapping[str, int | None] = field(default_factory=dict)
     # Tool label ("GitHub Copilot") -> people who used it this week.
     tool_adoption: Mapping[str, int | None] = field(default_factory=dict)
-    median_acceptance_rate: float | None = None
+    acceptance_rate: float | None = None
     unused_seats: int | None = None
     # Our own wording for one next step; "" when there is none.
     suggested_action: str = ""
@@ -90,7 +92,7 @@ class DigestFacts:
     def __post_init__(self) -> None:
         _check_count("team_size", self.team_size)
         _check_share("active_share", self.active_share)
-        _check_share("median_acceptance_rate", self.median_acceptance_rate)
+        _check_share("acceptance_rate", self.acceptance_rate)
         change = self.active_share_change_points
         if change is not None:
             if not isinstance(change, int) or isinstance(change, bool) or not -100 <= change <= 100:
@@ -133,15 +135,16 @@ class DigestFacts:
             change = self.active_share_change_points
             if change is not None:
                 active += f" ({_change_words(change)} since last week)"
-        rate = self.median_acceptance_rate
+        rate = self.acceptance_rate
         seats = self.unused_seats
         lines = [
             f"- people in the team: {self.team_size}",
             f"- share of the team that used an AI coding tool this week: {active}",
             f"- people by usage level over the last {TIER_WINDOW_DAYS} days: "
             + _counts_words(self.tier_counts),
-            "- people who used each tool this week: " + _counts_words(self.tool_adoption),
-            "- median suggestion acceptance rate: "
+            "- people who used each tool this week: "
+            + _counts_words(self.tool_adoption, lambda tool: model_word(tool, "tool")),
+            "- mean suggestion acceptance rate (approximate): "
             + (NOT_AVAILABLE if rate is None else f"{rate:.0%}"),
             "- paid seats unused this week: " + (NOT_AVAILABLE if seats is None else str(seats)),
             "- suggested next step: " + (self.suggested_action.strip() or "none"),
@@ -159,14 +162,14 @@ def template_narrative(facts: DigestFacts) -> str:
         first = "Activity figures are hidden for privacy this week"
     else:
         first = (
-            f"*{facts.active_share:.0%}* of the team's {_people(facts.team_size)} "
+            f"About *{facts.active_share:.0%}* of the team's {_people(facts.team_size)} "
             "used an AI coding tool this week"
         )
         change = facts.active_share_change_points
         if change is not None:
             first += f", {_change_words(change)} on last week"
     tools = [
-        f"{label} ({_people(count)})"
+        f"{label} (~{_people(count)})"
         for label, count in facts.tool_adoption.items()
         if count  # hidden and zero counts are left out
     ][:TEMPLATE_TOOLS]
@@ -175,10 +178,8 @@ def template_narrative(facts: DigestFacts) -> str:
     sentences = [first + "."]
 
     details = []
-    if facts.median_acceptance_rate is not None:
-        details.append(
-            f"the median suggestion acceptance rate was {facts.median_acceptance_rate:.0%}"
-        )
+    if facts.acceptance_rate is not None:
+        details.append(f"the mean suggestion acceptance rate was about {facts.acceptance_rate:.0%}")
     if facts.unused_seats:
         seats = facts.unused_seats
         details.append(f"{seats} paid seat{'' if seats == 1 else 's'} went unused")
@@ -299,12 +300,13 @@ def _change_words(points: int) -> str:
     )
 
 
-def _counts_words(counts: Mapping[str, int | None]) -> str:
+def _counts_words(
+    counts: Mapping[str, int | None], word: Callable[[str], str] = lambda key: key.replace("_", " ")
+) -> str:
     if not counts:
         return NOT_AVAILABLE
     return ", ".join(
-        f"{key.replace('_', ' ')} {HIDDEN if count is None else count}"
-        for key, count in counts.items()
+        f"{word(key)} {HIDDEN if count is None else count}" for key, count in counts.items()
     )
 
 

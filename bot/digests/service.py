@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from bot.adoption import TierThresholds
+from bot.adoption import Tier
 from bot.blocks.common import Block, blocks_to_text
 from bot.blocks.digest import (
     digest_blocks,
@@ -22,11 +22,15 @@ from bot.blocks.digest import (
     quiet_digest_blocks,
     small_team_digest_blocks,
 )
+from bot.blocks.teamusage import change_points
+from bot.digests.audience import may_receive_digest
 from bot.digests.chart import TrendPoint, trend_chart_png
 from bot.digests.narrative import DigestFacts, NarrativeWriter
+from bot.figures.periods import Period, last_complete
+from bot.figures.releases import ACCEPTANCE, Release, read_releases
 from bot.local_time import local_week, next_weekly_time, zone
 from bot.outbox import enqueue
-from bot.teams import TeamFigures, TeamRef, load_teams, team_figures, weekly_active_trend
+from bot.teams import TeamRef, load_teams
 from bot.tools import COPILOT, tool_label
 from storage import queries
 from storage.engine import session as open_session
@@ -55,11 +59,12 @@ class Recipient:
 class Digest:
     """One digest, ready to send or preview."""
 
-    figures: TeamFigures
+    release: Release
     blocks: list[Block]
     text: str
     chart: bytes | None
     quiet: bool
+    trend: tuple[TrendPoint, ...] = ()
 
 
 def recipients(engine: Engine, teams: Sequence[TeamRef]) -> list[Recipient]:
@@ -98,112 +103,114 @@ def send_time_this_week(recipient: Recipient, now: dt.datetime) -> dt.datetime:
     )
 
 
-def suggested_action(figures: TeamFigures) -> str:
-    """One thing worth doing, derived from the visible figures only."""
-    counts = figures.disclosure.counts
-    idle = counts.get("seats_idle")
+def suggested_action(release: Release) -> str:
+    """One thing worth doing, derived from the released figures only."""
+    idle = release.count("seats_idle")
     if idle:
         return (
-            f"{idle} people have a {tool_label(COPILOT)} seat they have not used in 28 days: a "
-            "short team demo, or freeing the seats, would help."
+            f"About {idle} people have a {tool_label(COPILOT)} seat they have not used in 28 "
+            "days: a short team demo, or freeing the seats, would help."
         )
-    inactive = counts.get("tier:inactive")
+    inactive = release.count("tier:inactive")
     if inactive:
         return (
-            f"{inactive} people had no AI tool activity this month: pairing them with a regular "
-            "user for an hour is the fastest start. `/aitips on` gives them tips if they want."
+            f"About {inactive} people had no AI tool activity this month: pairing them with a "
+            "regular user for an hour is the fastest start. `/aitips on` gives them tips if they "
+            "want."
         )
-    rate = figures.disclosure.medians.get("acceptance_rate")
+    rate = release.means.get(ACCEPTANCE) if release.visible else None
     if rate is not None and rate < 0.2:
         return "Acceptance rates are low: the tips in `/aitips` cover getting better suggestions."
     return "Ask the team what one thing made their AI tools more useful this week, and share it."
 
 
-def _facts(figures: TeamFigures) -> DigestFacts:
-    counts = figures.disclosure.counts
-    active, before = counts.get("active"), figures.previous.counts.get("active")
+def _facts(release: Release, previous: Release | None) -> DigestFacts:
     return DigestFacts(
-        team_size=figures.people,
-        active_share=figures.disclosure.share("active"),
-        active_share_change_points=None
-        if active is None or before is None
-        else round((active - before) / figures.people * 100),
-        tier_counts={
-            key.removeprefix("tier:"): v for key, v in counts.items() if key.startswith("tier:")
-        },
-        tool_adoption={
-            tool_label(key.removeprefix("tool:")): v
-            for key, v in counts.items()
-            if key.startswith("tool:")
-        },
-        median_acceptance_rate=figures.disclosure.medians.get("acceptance_rate"),
-        unused_seats=counts.get("seats_idle"),
+        team_size=release.people,
+        active_share=release.share("active"),
+        active_share_change_points=change_points(release, previous),
+        tier_counts={tier.value: release.count(f"tier:{tier.value}") for tier in Tier},
+        tool_adoption={tool_label(tool): release.count(f"tool:{tool}") for tool in release.tools},
+        acceptance_rate=release.means.get(ACCEPTANCE) if release.visible else None,
+        unused_seats=release.count("seats_idle"),
         # The action has its own line in the digest; the prose need not repeat it.
         suggested_action="",
     )
 
 
+def digest_week(now: dt.datetime, tz: str) -> Period:
+    """The week a digest sent at `now` in `tz` is about: the last complete ISO week there."""
+    return last_complete(now.astimezone(zone(tz)).date())
+
+
 def build_digest(
     engine: Engine,
-    teams: Sequence[TeamRef],
     team: TeamRef,
     *,
-    tz: str,
+    week: Period,
     now: dt.datetime,
-    k: int,
-    thresholds: TierThresholds,
     narrative: NarrativeWriter,
     with_chart: bool = True,
-) -> Digest:
-    """The digest for the local week before `now` in `tz`."""
-    last_day = now.astimezone(zone(tz)).date() - dt.timedelta(days=1)
-    figures = team_figures(
-        engine, teams, team, window_days=7, today=last_day, now=now, k=k, thresholds=thresholds
-    )
-    if not figures.disclosure.group_visible:
-        blocks = small_team_digest_blocks(figures)
-        return Digest(figures, blocks, blocks_to_text(blocks), None, quiet=False)
-    active, before = figures.disclosure.counts.get("active"), figures.previous.counts.get("active")
+) -> Digest | None:
+    """The digest of `team` for `week`, from its stored releases; None until they are made."""
+    history = [week]
+    for _ in range(TREND_WEEKS - 1):
+        history.append(history[-1].previous())
+    releases = read_releases(engine, team, history)
+    release = releases.get(week.name)
+    if release is None:
+        return None
+    previous = releases.get(week.previous().name)
+    with open_session(engine) as session:
+        freshness = tuple(queries.sync_states(session))
+    if not release.visible:
+        blocks = small_team_digest_blocks(release)
+        return Digest(release, blocks, blocks_to_text(blocks), None, quiet=False)
+    change = change_points(release, previous)
     failing = any(
         s.last_error_at is not None
         and (s.last_success_at is None or s.last_error_at >= s.last_success_at)
-        for s in figures.freshness
+        for s in freshness
     )
-    quiet = (
-        active is not None
-        and before is not None
-        and abs(active - before) / figures.people * 100 < QUIET_CHANGE_POINTS
-        and not failing
-    )
-    if quiet:
-        blocks = quiet_digest_blocks(figures)
-        return Digest(figures, blocks, blocks_to_text(blocks), None, quiet=True)
-    action = suggested_action(figures)
+    if change is not None and abs(change) < QUIET_CHANGE_POINTS and not failing:
+        blocks = quiet_digest_blocks(release)
+        return Digest(release, blocks, blocks_to_text(blocks), None, quiet=True)
     blocks = digest_blocks(
-        figures, narrative=narrative.narrate(_facts(figures)), action=action, now=now
+        release,
+        previous,
+        narrative=narrative.narrate(_facts(release, previous)),
+        action=suggested_action(release),
+        freshness=freshness,
+        now=now,
     )
-    chart = None
-    if with_chart:
-        trend = weekly_active_trend(engine, teams, team, last_day=last_day, weeks=TREND_WEEKS, k=k)
-        chart = trend_chart_png(
-            [TrendPoint(f"{start:%d %b}", share) for start, share in trend],
-            title=f"{team.name}: weekly active share",
-        )
-    return Digest(figures, blocks, digest_title(figures), chart, quiet=False)
+    # The chart plots the same stored releases the text quotes: it cannot show more.
+    trend = tuple(
+        TrendPoint(f"{period.start:%d %b}", shown.share("active") if shown else None)
+        for period in reversed(history)
+        for shown in [releases.get(period.name)]
+    )
+    chart = (
+        trend_chart_png(list(trend), title=f"{team.name}: weekly active share (~)")
+        if with_chart
+        else None
+    )
+    return Digest(release, blocks, digest_title(release), chart, quiet=False, trend=trend)
 
 
 def send_weekly_digests(
     *,
     engine: Engine,
     team_sources: Sequence[str],
-    k: int,
-    thresholds: TierThresholds,
     narrative: NarrativeWriter,
     now: dt.datetime,
 ) -> int:
-    """Put every digest that is due this local week in the outbox (once per key)."""
+    """Put every digest that is due this local week in the outbox (once per key).
+
+    A digest whose week has no release yet (its data is still coming in) is left for a later
+    run in the same week; the outbox key makes every run after the first a no-op.
+    """
     teams = load_teams(engine, team_sources)
-    built: dict[tuple[int, dt.date], Digest] = {}
+    built: dict[tuple[int, str], Digest | None] = {}
     queued = 0
     for recipient in recipients(engine, teams):
         send_at = send_time_this_week(recipient, now)
@@ -214,31 +221,27 @@ def send_weekly_digests(
         with open_session(engine) as session:
             if queries.outbox_states([key], session=session):
                 continue  # already queued or sent this week
-        # Managers of one team in one zone share a digest: build it once.
-        week_of = (recipient.team.id, now.astimezone(zone(recipient.tz)).date())
-        if week_of not in built:
+        if not may_receive_digest(engine, recipient.team.id, recipient.recipient):
+            continue  # left the team (or unsubscribed) since subscribing: see bot.digests.audience
+        # Everyone who gets one team's digest for one week gets the same one: build it once.
+        about = digest_week(now, recipient.tz)
+        if (recipient.team.id, about.name) not in built:
             try:
-                built[week_of] = build_digest(
-                    engine,
-                    teams,
-                    recipient.team,
-                    tz=recipient.tz,
-                    now=now,
-                    k=k,
-                    thresholds=thresholds,
-                    narrative=narrative,
+                built[(recipient.team.id, about.name)] = build_digest(
+                    engine, recipient.team, week=about, now=now, narrative=narrative
                 )
             except Exception:  # one team's failure must not stop the other digests
                 logger.exception("building a digest failed")
                 continue
-        digest = built[week_of]
-        if digest.quiet and recipient.quiet == "none":
+        digest = built[(recipient.team.id, about.name)]
+        if digest is None or (digest.quiet and recipient.quiet == "none"):
             continue
         queued += enqueue(
             engine,
             key=key,
             kind="digest",
             channel=recipient.recipient,
+            team_id=recipient.team.id,
             text=digest.text,
             blocks=digest.blocks,
             now=now,
@@ -249,12 +252,13 @@ def send_weekly_digests(
                 key=f"{key}:chart",
                 kind="digest_chart",
                 channel=recipient.recipient,
+                team_id=recipient.team.id,
                 text="",
                 now=now,
                 file=(
                     digest.chart,
-                    f"uptake-{recipient.team.slug.replace(':', '-')}-{year}-W{week:02d}.png",
-                    f"{recipient.team.name}: 12-week trend, {year}-W{week:02d}",
+                    f"uptake-{recipient.team.slug.replace(':', '-')}-{about.iso_week}.png",
+                    f"{recipient.team.name}: 12-week trend to {about.iso_week}",
                 ),
             )
     logger.info("digests: queued %d", queued)

@@ -1,8 +1,8 @@
 """The curated tip library: short, versioned tips for each tool, validated when loaded.
 
 The tips live in `library.yaml`, shipped inside the `bot.tips` package. Loading checks every
-tip and reports all problems at once, so a bad edit fails at start-up with a full list rather
-than one problem per attempt.
+tip against `TipEntry` and reports all problems at once, each with its line in the file, so a
+bad edit fails at start-up with a full list rather than one problem per attempt.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
+from bot.rejected import FileRejected, Location, YamlDocument, dotted, load_yaml
+from bot.rejected import validation_problems as problems_in
 from bot.tools import CLAUDE_CODE, COPILOT, CURSOR, OPENAI
 
 LIBRARY_RESOURCE = "library.yaml"
@@ -69,7 +71,6 @@ GAPS = frozenset(
 # The adoption tiers that get nudges (bot.adoption.Tier values); power users are left alone.
 SUITS = frozenset({"inactive", "light", "regular"})
 
-_TIP_FIELDS = ("id", "tools", "features", "gaps", "suits", "text", "link")
 _TIP_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A link in the text would duplicate the button, and Slack would unfurl it.
 _URL_IN_TEXT = re.compile(
@@ -78,12 +79,15 @@ _URL_IN_TEXT = re.compile(
 
 
 class TipLibraryError(ValueError):
-    """The tip library is unusable; `problems` lists everything wrong with it."""
+    """The tip library is unusable; `problems` lists everything wrong with it, by line."""
 
-    def __init__(self, source: str, problems: Sequence[str]) -> None:
+    def __init__(self, source: str, problems: Sequence[tuple[int, str]]) -> None:
         self.source = source
-        self.problems = tuple(problems)
-        listing = "\n".join(f"  - {problem}" for problem in self.problems)
+        self.problems = tuple(sorted(problems))
+        listing = "\n".join(
+            f"  {source}:{line}: {problem}" if line else f"  {source}: {problem}"
+            for line, problem in self.problems
+        )
         count = len(self.problems)
         super().__init__(
             f"tip library {source}: {count} problem{'' if count == 1 else 's'}:\n{listing}"
@@ -121,23 +125,16 @@ class TipLibrary:
 
 def load_library(path: Path | None = None) -> TipLibrary:
     """Load and validate a tip library; by default the one shipped with the package."""
-    if path is None:
-        source = f"bot.tips/{LIBRARY_RESOURCE}"
-        resource = importlib.resources.files("bot.tips").joinpath(LIBRARY_RESOURCE)
-        try:
-            text = resource.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise TipLibraryError(source, [f"cannot be read: {exc}"]) from exc
-    else:
-        source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise TipLibraryError(source, [f"cannot be read: {exc}"]) from exc
+    source = str(path) if path else f"bot.tips/{LIBRARY_RESOURCE}"
+    file = path or importlib.resources.files("bot.tips").joinpath(LIBRARY_RESOURCE)
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise TipLibraryError(source, [f"is not valid YAML: {exc}"]) from exc
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TipLibraryError(source, [(0, f"cannot be read: {exc}")]) from exc
+    try:
+        document = load_yaml(text)
+    except FileRejected as exc:
+        raise TipLibraryError(source, exc.problems) from None
     return _build_library(document, source)
 
 
@@ -147,162 +144,176 @@ def default_library() -> TipLibrary:
     return load_library()
 
 
-def _build_library(document: object, source: str) -> TipLibrary:
-    problems: list[str] = []
-    if not isinstance(document, dict):
-        raise TipLibraryError(source, ["the top level must be a mapping with version and tips"])
+class TipEntry(BaseModel):
+    """One tip as written in the library file."""
 
-    version = document.get("version")
-    if version is None:
-        problems.append("library: version: missing")
-    elif not isinstance(version, str) or not version.strip():
-        problems.append("library: version: must be a non-empty string (quote it in YAML)")
-        version = None
-    unknown_keys = sorted(str(key) for key in document if key not in ("version", "tips"))
-    if unknown_keys:
-        problems.append(f"library: unknown top-level keys {unknown_keys}")
+    model_config = ConfigDict(extra="forbid")
 
-    entries = document.get("tips")
-    if not isinstance(entries, list):
-        problems.append("library: tips: missing, or not a list")
-        entries = []
-    elif len(entries) < MIN_TIPS:
-        problems.append(f"library: tips: has {len(entries)} tips, at least {MIN_TIPS} are needed")
+    id: str
+    tools: list[str]
+    features: list[str]
+    gaps: list[str]
+    suits: list[str]
+    text: str
+    link: str
 
-    tips: list[Tip] = []
-    for position, entry in enumerate(entries, start=1):
-        tip = _check_tip(entry, position, problems)
-        if tip is not None:
-            tips.append(tip)
+    @field_validator("id")
+    @classmethod
+    def _kebab_case(cls, value: str) -> str:
+        if not _TIP_ID.match(value):
+            raise ValueError(f"must be a kebab-case string, got {value!r}")
+        return value
 
-    counts = Counter(
-        entry["id"]
-        for entry in entries
-        if isinstance(entry, dict) and isinstance(entry.get("id"), str)
-    )
-    problems.extend(
-        f"tip {tip_id!r}: id: duplicate id, used by {count} tips"
-        for tip_id, count in counts.items()
-        if count > 1
-    )
+    @field_validator("tools")
+    @classmethod
+    def _known_tools(cls, value: list[str]) -> list[str]:
+        _named(value, "tool", TIP_TOOLS, allow_empty=False)
+        return value
 
-    if problems or not isinstance(version, str):
-        raise TipLibraryError(source, problems)
-    return TipLibrary(version=version, tips=tuple(tips))
+    @field_validator("features")
+    @classmethod
+    def _features_of_the_tools(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        _named(value, "feature", None, allow_empty=True)
+        tools = info.data.get("tools") or []
+        offered = frozenset[str]().union(*(FEATURES_BY_TOOL[tool] for tool in tools))
+        unknown = [feature for feature in value if feature not in offered]
+        if tools and unknown:
+            raise ValueError(f"unknown feature(s) {unknown} for {', '.join(tools)}")
+        return value
 
+    @field_validator("gaps")
+    @classmethod
+    def _known_gaps(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        _named(value, "gap", GAPS, allow_empty=False)
+        if "untried_feature" in value and info.data.get("features") == []:
+            raise ValueError("an untried_feature tip must name its features")
+        return value
 
-def _check_tip(entry: object, position: int, problems: list[str]) -> Tip | None:
-    """A Tip from one YAML entry, or None after recording why it cannot be one."""
-    if not isinstance(entry, dict):
-        problems.append(f"tip #{position}: must be a mapping of {', '.join(_TIP_FIELDS)}")
-        return None
-    raw_id = entry.get("id")
-    tip_id = raw_id if isinstance(raw_id, str) and _TIP_ID.match(raw_id) else None
-    label = f"tip {tip_id!r}" if tip_id else f"tip #{position}"
-    start = len(problems)
-    if tip_id is None:
-        problems.append(f"{label}: id: must be a kebab-case string, got {raw_id!r}")
+    @field_validator("suits")
+    @classmethod
+    def _known_tiers(cls, value: list[str]) -> list[str]:
+        _named(value, "tier", SUITS, allow_empty=False)
+        return value
 
-    unknown = sorted(str(key) for key in entry if key not in _TIP_FIELDS)
-    if unknown:
-        problems.append(f"{label}: unknown fields {unknown}")
+    @field_validator("text")
+    @classmethod
+    def _short_plain_text(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("empty")
+        if len(value) >= MAX_TEXT_CHARS:
+            raise ValueError(f"{len(value)} characters, must be under {MAX_TEXT_CHARS}")
+        if _URL_IN_TEXT.search(value):
+            raise ValueError("contains a URL; put the one link in the link field")
+        return value
 
-    tools = _string_list(entry, "tools", label, problems, allow_empty=False)
-    features = _string_list(entry, "features", label, problems, allow_empty=True)
-    gaps = _string_list(entry, "gaps", label, problems, allow_empty=False)
-    suits = _string_list(entry, "suits", label, problems, allow_empty=False)
-    text = _string(entry, "text", label, problems)
-    link = _string(entry, "link", label, problems)
-
-    problems.extend(
-        f"{label}: tools: unknown tool {tool!r} (known: {sorted(TIP_TOOLS)})"
-        for tool in tools
-        if tool not in TIP_TOOLS
-    )
-    known_tools = [tool for tool in tools if tool in TIP_TOOLS]
-    offered = frozenset[str]().union(*(FEATURES_BY_TOOL[tool] for tool in known_tools))
-    if known_tools:
-        problems.extend(
-            f"{label}: features: unknown feature {feature!r} for {', '.join(known_tools)}"
-            for feature in features
-            if feature not in offered
-        )
-    problems.extend(
-        f"{label}: gaps: unknown gap {gap!r} (known: {sorted(GAPS)})"
-        for gap in gaps
-        if gap not in GAPS
-    )
-    if "untried_feature" in gaps and not features:
-        problems.append(f"{label}: features: an untried_feature tip must name its features")
-    problems.extend(
-        f"{label}: suits: unknown tier {tier!r} (known: {sorted(SUITS)})"
-        for tier in suits
-        if tier not in SUITS
-    )
-    if text is not None:
-        _check_text(text, link, label, problems)
-    if link is not None:
-        _check_link(link, known_tools, label, problems)
-
-    if len(problems) > start or tip_id is None or text is None or link is None:
-        return None
-    return Tip(
-        id=tip_id,
-        tools=tuple(tools),
-        features=tuple(features),
-        gaps=tuple(gaps),
-        suits=tuple(suits),
-        text=text,
-        link=link,
-    )
+    @field_validator("link")
+    @classmethod
+    def _vendor_docs(cls, value: str, info: ValidationInfo) -> str:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").lower()
+        tools = info.data.get("tools") or []
+        if parts.scheme != "https" or not host:
+            raise ValueError(f"must be an https URL, got {value!r}")
+        if host not in DOC_HOSTS:
+            raise ValueError(f"{host!r} is not an allowed vendor documentation host")
+        if tools and not any(host in DOC_HOSTS_BY_TOOL[tool] for tool in tools):
+            raise ValueError(f"{host!r} is not documentation for {', '.join(tools)}")
+        return value
 
 
-def _string_list(
-    entry: Mapping[str, Any], field: str, label: str, problems: list[str], *, allow_empty: bool
-) -> list[str]:
-    value = entry.get(field)
-    if value is None:
-        problems.append(f"{label}: {field}: missing (use [] for none)")
-        return []
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        problems.append(f"{label}: {field}: must be a list of strings")
-        return []
-    if not value and not allow_empty:
-        problems.append(f"{label}: {field}: must name at least one")
-    repeated = sorted(item for item, count in Counter(value).items() if count > 1)
+class LibraryFile(BaseModel):
+    """The whole library file: its version and its tips."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: str
+    tips: list[TipEntry]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _quoted(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("missing")
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be a non-empty string (quote it in YAML)")
+        return value
+
+
+def _named(
+    values: list[str], kind: str, known: frozenset[str] | None, *, allow_empty: bool
+) -> None:
+    """Raise unless `values` name at least one thing (when needed), each once, all known."""
+    if not values and not allow_empty:
+        raise ValueError("must name at least one")
+    repeated = sorted(value for value, count in Counter(values).items() if count > 1)
     if repeated:
-        problems.append(f"{label}: {field}: repeats {repeated}")
-    return value
+        raise ValueError(f"repeats {repeated}")
+    unknown = [value for value in values if known is not None and value not in known]
+    if unknown and known is not None:
+        raise ValueError(f"unknown {kind}(s) {unknown} (known: {sorted(known)})")
 
 
-def _string(entry: Mapping[str, Any], field: str, label: str, problems: list[str]) -> str | None:
-    value = entry.get(field)
-    if value is None:
-        problems.append(f"{label}: {field}: missing")
-        return None
-    if not isinstance(value, str):
-        problems.append(f"{label}: {field}: must be a string")
-        return None
-    return value
+def _build_library(document: YamlDocument, source: str) -> TipLibrary:
+    data = document.data
+    if not isinstance(data, dict):
+        raise TipLibraryError(
+            source, [(1, "the top level must be a mapping with version and tips")]
+        )
+    raw_tips = data.get("tips")
+    entries: list[Any] = raw_tips if isinstance(raw_tips, list) else []
 
+    def where(location: Location) -> str:
+        if location[:1] != ("tips",) or len(location) < 2:
+            return f"library: {dotted(location)}"
+        position = int(location[1])
+        entry = entries[position] if position < len(entries) else None
+        raw_id = entry.get("id") if isinstance(entry, dict) else None
+        label = (
+            f"tip {raw_id!r}"
+            if isinstance(raw_id, str) and _TIP_ID.match(raw_id)
+            else f"tip #{position + 1}"
+        )
+        rest = dotted(location[2:])
+        return f"{label}: {rest}" if rest else label
 
-def _check_text(text: str, link: str | None, label: str, problems: list[str]) -> None:
-    if not text.strip():
-        problems.append(f"{label}: text: empty")
-    elif len(text) >= MAX_TEXT_CHARS:
-        problems.append(f"{label}: text: {len(text)} characters, must be under {MAX_TEXT_CHARS}")
-    if link and link in text:
-        problems.append(f"{label}: text: contains the link; the link belongs in the button")
-    elif _URL_IN_TEXT.search(text):
-        problems.append(f"{label}: text: contains a URL; put the one link in the link field")
-
-
-def _check_link(link: str, tools: Sequence[str], label: str, problems: list[str]) -> None:
-    parts = urlsplit(link)
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "https" or not host:
-        problems.append(f"{label}: link: must be an https URL, got {link!r}")
-    elif host not in DOC_HOSTS:
-        problems.append(f"{label}: link: {host!r} is not an allowed vendor documentation host")
-    elif tools and not any(host in DOC_HOSTS_BY_TOOL[tool] for tool in tools):
-        problems.append(f"{label}: link: {host!r} is not documentation for {', '.join(tools)}")
+    problems: list[tuple[int, str]] = []
+    parsed: LibraryFile | None = None
+    try:
+        parsed = LibraryFile.model_validate(data)
+    except ValidationError as exc:
+        problems += problems_in(exc, document.line, where)
+    if 0 < len(entries) < MIN_TIPS:
+        problems.append(
+            (
+                document.line(("tips",)),
+                f"library: tips: has {len(entries)} tips, at least {MIN_TIPS} are needed",
+            )
+        )
+    first_line: dict[str, int] = {}
+    for position, entry in enumerate(entries):
+        tip_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(tip_id, str):
+            continue
+        line = document.line(("tips", position, "id"))
+        if tip_id in first_line:
+            problems.append(
+                (line, f"tip {tip_id!r}: id: duplicate id, first used on line {first_line[tip_id]}")
+            )
+        first_line.setdefault(tip_id, line)
+    if problems or parsed is None:
+        raise TipLibraryError(source, problems)
+    return TipLibrary(
+        version=parsed.version,
+        tips=tuple(
+            Tip(
+                id=entry.id,
+                tools=tuple(entry.tools),
+                features=tuple(entry.features),
+                gaps=tuple(entry.gaps),
+                suits=tuple(entry.suits),
+                text=entry.text,
+                link=entry.link,
+            )
+            for entry in parsed.tips
+        ),
+    )

@@ -16,12 +16,12 @@ import logging
 import math
 import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from openai.types.chat import ChatCompletion
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier
-from bot.llm import ChatClient
+from bot.llm import ChatClient, model_word
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +92,16 @@ class TipAggregates:
         lines = [
             f"- usage level: {self.tier} ({self.active_days_28} active days "
             f"in the last {TIER_WINDOW_DAYS})",
-            f"- tools used: {', '.join(self.tools_used) or 'none'}",
+            f"- tools used: {_words(self.tools_used, 'tool') or 'none'}",
             f"- suggestion acceptance rate: {'not reported' if rate is None else f'{rate:.0%}'}",
-            "- features used: "
-            + (", ".join(f.replace("_", " ") for f in self.features_used) or "none reported"),
+            f"- features used: {_words(self.features_used, 'feature') or 'none reported'}",
         ]
         return "\n".join(lines)
+
+
+def _words(words: tuple[str, ...], kind: Literal["tool", "feature"]) -> str:
+    """The words as the model may read them, each once, in order."""
+    return ", ".join(dict.fromkeys(model_word(word, kind) for word in words))
 
 
 class TipWriter(Protocol):

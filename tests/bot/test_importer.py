@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.importer import ImportRejected, import_usage
-from storage.models import DailyUsage, Identity, SyncState
+from storage.models import DailyUsage, Identity, Person, SyncState
 from tests.factories import make_person
 
 HEADER = (
@@ -152,3 +152,32 @@ def test_empty_and_unknown_files_are_rejected(engine: Engine, tmp_path: Path) ->
         import_usage(engine, write(tmp_path, "empty.csv", HEADER))
     with pytest.raises(ImportRejected):
         import_usage(engine, write(tmp_path, "usage.xlsx", "whatever"))
+
+
+def test_a_dry_run_reports_what_it_would_write_and_writes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    make_person(engine, email="ada@example.com")
+    path = write(
+        tmp_path,
+        "usage.csv",
+        HEADER
+        + "ada@example.com,,cursor,2026-11-01,4,,,,,,\n"
+        + ",U0GRACE,cursor,2026-11-01,3,,,,,,\n"
+        + "stranger@example.com,,cursor,2026-11-02,1,,,,,,\n",
+    )
+
+    planned = import_usage(engine, path, dry_run=True)
+
+    assert (planned.rows, planned.replaced_rows, planned.identities) == (3, 0, 3)
+    assert (planned.unlinked_identities, planned.written) == (1, False)
+    assert usage(engine) == []
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(Identity)).scalar() == 0
+        assert connection.execute(sa.select(sa.func.count()).select_from(Person)).scalar() == 1
+        assert connection.execute(sa.select(SyncState.source)).all() == []
+
+    done = import_usage(engine, path)
+    assert (done.rows, done.replaced_rows, done.written) == (3, 0, True)
+    again = import_usage(engine, path, dry_run=True)
+    assert (again.rows, again.replaced_rows) == (3, 3)

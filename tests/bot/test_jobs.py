@@ -46,7 +46,15 @@ def test_clock_registers_sync_per_enabled_source_at_most_hourly(engine: Engine) 
         jobs = {job.id: job for job in scheduler.get_jobs()}
     finally:
         scheduler.shutdown(wait=False)
-    assert set(jobs) == {"sync:cursor", "sync:claude_code", "tips", "digests", "retention"}
+    assert set(jobs) == {
+        "sync:cursor",
+        "sync:claude_code",
+        "tips",
+        "releases",
+        "digests",
+        "heartbeat",
+        "retention",
+    }
     trigger = jobs["sync:cursor"].trigger
     assert isinstance(trigger, IntervalTrigger)
     assert trigger.interval >= dt.timedelta(hours=1)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import json
 import logging
+import time
+from collections.abc import Iterator, Sequence
 
 import pytest
+from slack_bolt.request import BoltRequest
 
+from bot.app import create_app
 from bot.logs import RedactingFilter, configure_logging, redact
+from storage.engine import make_engine
+from tests.conftest import make_settings
+from tests.fakes.signing import sign_slack_request
+from tests.fakes.slack_api import FakeSlackAPI
 
 
 @pytest.mark.parametrize(
@@ -70,3 +80,122 @@ def test_debug_level_keeps_body_dumping_libraries_at_info(
         root.setLevel(level)
         for name in ("slack_sdk", "slack_bolt", "urllib3", "httpx", "httpcore", "openai"):
             logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """Leave the root logger and the libraries' floors as the test found them."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    for name in ("slack_sdk", "slack_bolt", "urllib3", "httpx", "httpcore", "openai", "alembic"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def _fail_with(message: str) -> None:
+    raise RuntimeError(message)
+
+
+def test_exceptions_and_stacks_are_scrubbed(
+    root_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO")
+    logger = logging.getLogger("uptake.test.exceptions")
+    try:
+        _fail_with("no user for ada@example.com with xoxb-1-2-secret")
+    except RuntimeError:
+        logger.exception("lookup failed", stack_info=True)
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "_fail_with" in err and "Stack (most recent call last)" in err
+    assert "ada@example.com" not in err and "xoxb-1-2-secret" not in err
+    assert "RuntimeError: no user for [email] with [secret]" in err
+
+
+def test_filter_scrubs_the_traceback_for_any_formatter() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("uptake.test.filter-exceptions")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            _fail_with("grace@example.com")
+        except RuntimeError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    assert "grace@example.com" not in stream.getvalue()
+    assert "RuntimeError: [email]" in stream.getvalue()
+
+
+def test_long_texts_are_clipped_and_scrubbed_in_linear_time() -> None:
+    started = time.perf_counter()
+    redact("a" * 65_536)
+    assert time.perf_counter() - started < 0.5  # the old email pattern took seconds
+    started = time.perf_counter()
+    for text in ("a" * 32_768, "https://a" * 3_600, "a." * 16_384 + "@b", "a@" * 16_384):
+        redact(text, limit=10**6)  # unclipped: the patterns themselves are linear
+    assert time.perf_counter() - started < 1
+    line = redact("a" * 65_536 + " mailed ada@example.com")
+    assert len(line) < 9_000 and "characters not logged" in line
+    assert "ada@example.com" not in line and line.endswith("mailed [email]")
+    # A word cut in two at the clip is dropped, not kept as half an address or token.
+    cut = redact("x " + "ada@example.com" * 1_000)
+    assert "@" not in cut and "example" not in cut
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    ["ada%40example.com", "ada%2540example.com", "ada%2Bai%40example.com", "xoxb%2D1%2D2-x"],
+)
+def test_url_encoded_emails_and_tokens_are_scrubbed(encoded: str) -> None:
+    line = redact(f"POST /lookup body=email%3D{encoded}&next=1")
+    assert "ada" not in line and "example" not in line and "xoxb" not in line
+
+
+def test_text_without_secrets_keeps_its_escapes() -> None:
+    assert redact("path /a%20b ok") == "path /a%20b ok"
+
+
+def test_bolt_never_logs_a_refused_request_body(
+    root_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = "command=%2Fmyusage&text=ask+Grace+about+the+merger&user_id=U1"
+    configure_logging("DEBUG")
+    with FakeSlackAPI() as fake:
+        settings = make_settings(
+            slack_bot_token="xoxb-test-token",
+            slack_signing_secret="right-secret",
+            slack_api_url=fake.url,
+        )
+        app = create_app(settings, engine=make_engine("sqlite://"))
+        headers: dict[str, str | Sequence[str]] = {**sign_slack_request("wrong", body.encode())}
+        response = app.dispatch(BoltRequest(body=body, headers=headers))
+    assert response.status == 401
+    err = capsys.readouterr().err
+    assert "Invalid request signature detected" in err
+    assert "merger" not in err and "Grace" not in err and "myusage" not in err
+
+
+def test_json_lines_carry_fields_and_scrubbed_exceptions(
+    root_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", "json")
+    logger = logging.getLogger("uptake.test.json")
+    logger.info("sent to %s", "ada@example.com", extra={"request_id": "req-1"})
+    try:
+        _fail_with("token xoxb-1-2-secret refused for grace@example.com")
+    except RuntimeError:
+        logger.exception("digest failed", extra={"job_id": "digests"})
+    lines = capsys.readouterr().err.strip().splitlines()
+    first, second = (json.loads(line) for line in lines)
+    assert list(first)[:4] == ["timestamp", "level", "logger", "message"]
+    assert first["level"] == "INFO" and first["logger"] == "uptake.test.json"
+    assert first["message"] == "sent to [email]" and first["request_id"] == "req-1"
+    assert dt.datetime.fromisoformat(first["timestamp"]).tzinfo is not None
+    assert second["level"] == "ERROR" and second["job_id"] == "digests"
+    assert "RuntimeError: token [secret] refused for [email]" in second["exc_info"]
+    assert "xoxb-1-2-secret" not in lines[1] and "grace@" not in lines[1]

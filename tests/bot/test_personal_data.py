@@ -200,14 +200,23 @@ def world(engine: Engine) -> World:
     return World(ada=ada, grace=grace)
 
 
+# A person's secret record key for the noise on team figures holds no data about them (it is
+# 63 random bits); exporting it would only hand a secret of the disclosure method to whoever
+# gets hold of the file. It is deleted with the person (foreign key, on delete cascade).
+NOT_PERSONAL_DATA = frozenset({"disclosure_key"})
+
+
 def _person_tables() -> list[sa.Table]:
     """Every table that can hold data about a person, found by its columns."""
     return [
         table
         for table in SQLModel.metadata.sorted_tables
-        if table.name == "person"
-        or PERSON_KEYS & set(table.c.keys())
-        or {"tool", "external_id"} <= set(table.c.keys())
+        if table.name not in NOT_PERSONAL_DATA
+        and (
+            table.name == "person"
+            or PERSON_KEYS & set(table.c.keys())
+            or {"tool", "external_id"} <= set(table.c.keys())
+        )
     ]
 
 

@@ -11,10 +11,9 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.adoption import TierThresholds
 from bot.blocks.common import blocks_to_text
 from bot.digests.narrative import TemplateNarrative
-from bot.digests.service import build_digest, send_weekly_digests
+from bot.digests.service import build_digest, digest_week, send_weekly_digests
 from bot.outbox import deliver_due
 from bot.teams import load_teams
 from storage import queries
@@ -23,6 +22,7 @@ from storage.models import SyncState
 from tests.blocks.limits import assert_within_slack_limits
 from tests.factories import add_usage, make_identity, make_person, set_sync_state, usage_row
 from tests.fakes.slack_api import FakeSlackAPI, RateLimited
+from tests.releases import release_now
 
 K = 5
 # Monday 30 November 2026, 09:00 in London is 09:00 UTC (GMT).
@@ -86,28 +86,26 @@ def team_with(
 
 
 def digest_text(engine: Engine, slug: str, now: dt.datetime = MONDAY_0900_LONDON) -> str:
-    teams = load_teams(engine)
-    team = next(t for t in teams if t.slug == slug)
+    release_now(engine, now, k=K)
+    team = next(t for t in load_teams(engine) if t.slug == slug)
     digest = build_digest(
         engine,
-        teams,
         team,
-        tz="Europe/London",
+        week=digest_week(now, "Europe/London"),
         now=now,
-        k=K,
-        thresholds=TierThresholds(),
         narrative=TemplateNarrative(),
     )
+    assert digest is not None
     assert_within_slack_limits(digest.blocks)
     return blocks_to_text(digest.blocks)
 
 
 def run_digests(engine: Engine, now: dt.datetime) -> int:
+    """What the clock does: make the due releases, then queue the due digests."""
+    release_now(engine, now, k=K)
     return send_weekly_digests(
         engine=engine,
         team_sources=["org_file"],
-        k=K,
-        thresholds=TierThresholds(),
         narrative=TemplateNarrative(),
         now=now,
     )
@@ -120,7 +118,7 @@ def digests_sent(fake: FakeSlackAPI) -> list[tuple[str, str]]:
 def test_growth_shows_the_change_and_one_action(engine: Engine) -> None:
     team_with(engine, "payments", 15, this_week=10, last_week=5)
     text = digest_text(engine, "payments")
-    assert "Active this week:* 10 of 15 (67%), +33 points on last week" in text
+    assert "Active this week:* ~10 of 15 (67%), +33 points on last week" in text
     assert "One thing worth doing" in text
     assert "U0BOSS" not in text and "UPAY" not in text
 
@@ -309,8 +307,11 @@ def test_a_quiet_week_sends_nothing_to_who_chose_that(engine: Engine, fake: Fake
 
 def test_a_chosen_day_and_hour_are_honoured(engine: Engine, fake: FakeSlackAPI) -> None:
     team_id = team_with(engine, "payments", 15, this_week=10, last_week=5, managers=())
-    make_person(engine, slack_user_id="U0TUE", tz="Europe/London")
-    with open_session(engine) as session:
+    subscriber = make_person(engine, slack_user_id="U0TUE", tz="Europe/London")
+    with open_session(engine) as session:  # a member of the team may subscribe to its digest
+        queries.add_memberships(
+            session, [{"team_id": team_id, "person_id": subscriber, "role": "member"}]
+        )
         row = queries.set_digest_subscription(session, team_id, "U0TUE", active=True)
         row.weekday, row.hour = 1, 8
         session.commit()

@@ -37,7 +37,7 @@ FACTS = DigestFacts(
     active_share_change_points=8,
     tier_counts={"power": 2, "regular": 5, "light": None, "inactive": 3},
     tool_adoption={"GitHub Copilot": 9, "Cursor": None, "Claude Code": 5},
-    median_acceptance_rate=0.27,
+    acceptance_rate=0.27,
     unused_seats=4,
     suggested_action="Share the `/aitips` command in the team channel",
 )
@@ -109,7 +109,7 @@ def test_the_request_carries_the_rules_and_the_figures_as_plain_words(
         "71% (up 8 percentage points since last week)",
         "power 2, regular 5, light hidden for privacy, inactive 3",
         "GitHub Copilot 9, Cursor hidden for privacy, Claude Code 5",
-        "median suggestion acceptance rate: 27%",
+        "mean suggestion acceptance rate (approximate): 27%",
         "paid seats unused this week: 4",
         "Share the `/aitips` command in the team channel",
     ):
@@ -243,9 +243,9 @@ def assert_logged_without_content(caplog: pytest.LogCaptureFixture, *content: st
 
 def test_the_template_states_the_visible_figures() -> None:
     assert TEMPLATE == (
-        "*71%* of the team's 14 people used an AI coding tool this week, "
-        "up 8 percentage points on last week; tools in use: GitHub Copilot (9 people), "
-        "Claude Code (5 people). The median suggestion acceptance rate was 27% and 4 paid "
+        "About *71%* of the team's 14 people used an AI coding tool this week, "
+        "up 8 percentage points on last week; tools in use: GitHub Copilot (~9 people), "
+        "Claude Code (~5 people). The mean suggestion acceptance rate was about 27% and 4 paid "
         "seats went unused — suggested next step: Share the `/aitips` command in the team "
         "channel."
     )
@@ -262,13 +262,13 @@ def test_the_template_shows_what_is_visible_when_activity_is_hidden() -> None:
     facts = DigestFacts(
         team_size=9,
         tool_adoption={"GitHub Copilot": 6, "Cursor": None},
-        median_acceptance_rate=0.3,
+        acceptance_rate=0.3,
         suggested_action="Try a pairing session with Copilot Chat.",
     )
 
     assert template_narrative(facts) == (
         "Activity figures are hidden for privacy this week; tools in use: GitHub Copilot "
-        "(6 people). The median suggestion acceptance rate was 30% — suggested next step: "
+        "(~6 people). The mean suggestion acceptance rate was about 30% — suggested next step: "
         "Try a pairing session with Copilot Chat."
     )
 
@@ -282,7 +282,7 @@ def test_the_template_words_the_change(change: int, words: str) -> None:
 
     text = template_narrative(facts)
 
-    assert text.startswith("*100%* of the team's 1 person used an AI coding tool")
+    assert text.startswith("About *100%* of the team's 1 person used an AI coding tool")
     assert words in text
     assert text.count(".") == 1
 
@@ -383,7 +383,7 @@ def facts_for_team(k: int = 5) -> DigestFacts:
         active_share_change_points=17,
         tier_counts={tier: n if n >= k else None for tier, n in tiers.items()},
         tool_adoption={label: n if n >= k else None for label, n in tools.items()},
-        median_acceptance_rate=median(rates) if len(rates) >= k else None,
+        acceptance_rate=median(rates) if len(rates) >= k else None,
         unused_seats=2,
         suggested_action="Share the `/aitips` command in the team channel",
     )
@@ -410,7 +410,7 @@ def test_the_model_sees_no_team_name_person_email_or_id(
         "people in the team: 6",
         "83% (up 17 percentage points since last week)",
         "GitHub Copilot hidden for privacy",  # 4 people: under k
-        "median suggestion acceptance rate: not available",
+        "mean suggestion acceptance rate (approximate): not available",
         "paid seats unused this week: 2",
     ):
         assert figure in user
@@ -425,7 +425,7 @@ def test_facts_have_no_field_for_a_team_or_person() -> None:
         "active_share_change_points",
         "tier_counts",
         "tool_adoption",
-        "median_acceptance_rate",
+        "acceptance_rate",
         "unused_seats",
         "suggested_action",
     }
@@ -482,8 +482,8 @@ def test_facts_refuse_actions_with_links_mentions_or_ids(action: str) -> None:
         {"active_share": 1.5},
         {"active_share": -0.1},
         {"active_share": float("nan")},
-        {"median_acceptance_rate": 2},
-        {"median_acceptance_rate": float("inf")},
+        {"acceptance_rate": 2},
+        {"acceptance_rate": float("inf")},
         {"active_share": 0.5, "active_share_change_points": 101},
         {"active_share_change_points": 5},  # a change would reveal a hidden share
         {"unused_seats": -3},

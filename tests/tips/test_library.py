@@ -61,9 +61,9 @@ def problems_for(tmp_path: Path, document: object) -> tuple[str, ...]:
     with pytest.raises(TipLibraryError) as caught:
         load_library(write_library(tmp_path, document))
     assert caught.value.problems, "a TipLibraryError must list its problems"
-    for problem in caught.value.problems:
-        assert problem in str(caught.value)
-    return caught.value.problems
+    for line, problem in caught.value.problems:
+        assert f":{line}: {problem}" in str(caught.value)
+    return tuple(problem for _, problem in caught.value.problems)
 
 
 def assert_reported(problems: tuple[str, ...], *fragments: str) -> None:
@@ -349,12 +349,76 @@ def test_a_tip_that_is_not_a_mapping_is_named_by_position(tmp_path: Path) -> Non
     assert_reported(problems_for(tmp_path, document), "tip #3")
 
 
-def test_invalid_yaml_is_rejected(tmp_path: Path) -> None:
+def test_invalid_yaml_is_rejected_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "library.yaml"
     path.write_text("version: '2026.1.0'\ntips: [\n", encoding="utf-8")
 
-    with pytest.raises(TipLibraryError, match="not valid YAML"):
+    with pytest.raises(TipLibraryError, match="not valid YAML") as caught:
         load_library(path)
+    assert caught.value.problems[0][0] == 3
+
+
+# --- problems name the line they are on -------------------------------------------------------
+
+
+def test_a_bad_field_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    # Written by hand, comments and folded text included, as people edit the real file.
+    tips = "".join(
+        f"  - id: filler-tip-{n}\n"
+        "    tools: [copilot]\n"
+        "    features: [code_completion]\n"
+        "    gaps: [untried_feature]\n"
+        "    suits: [light]\n"
+        "    text: >-\n"
+        "      *Try a suggestion:* press `Tab` to accept it.\n"
+        f"    link: {GOOD_LINK}\n\n"
+        for n in range(MIN_TIPS)
+    )
+    bad = tips.replace(
+        "  - id: filler-tip-3\n    tools: [copilot]\n",
+        "  - id: filler-tip-3\n    # an unreleased tool\n    tools: [windsurf]\n",
+    ).replace(
+        f"{GOOD_LINK}\n\n  - id: filler-tip-6", "http://docs.github.com\n\n  - id: filler-tip-6"
+    )
+    text = f"# Uptake's tips\nversion: '2026.1.0'\n\ntips:\n{bad}"
+    lines = text.splitlines()
+    path = tmp_path / "library.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(TipLibraryError) as caught:
+        load_library(path)
+
+    tools_line = lines.index("    tools: [windsurf]") + 1
+    link_line = lines.index("    link: http://docs.github.com") + 1
+    assert [line for line, _ in caught.value.problems] == [tools_line, link_line]
+    assert caught.value.problems[0][1].startswith("tip 'filler-tip-3': tools: unknown tool")
+    assert caught.value.problems[1][1].startswith("tip 'filler-tip-5': link: must be an https")
+    assert f"{path}:{tools_line}: tip 'filler-tip-3'" in str(caught.value)
+
+
+def test_a_missing_field_is_reported_on_its_tip_line(tmp_path: Path) -> None:
+    document = library_document()
+    del document["tips"][1]["link"]
+    path = write_library(tmp_path, document)
+    tip_line = path.read_text().splitlines().index("- id: filler-tip-1") + 1
+
+    with pytest.raises(TipLibraryError) as caught:
+        load_library(path)
+
+    assert caught.value.problems == ((tip_line, "tip 'filler-tip-1': link: missing"),)
+
+
+def test_aliases_and_repeated_keys_are_refused_with_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "library.yaml"
+    path.write_text("version: '1'\ntips:\n  - &tip {id: a}\n  - *tip\n", encoding="utf-8")
+    with pytest.raises(TipLibraryError, match="anchors and aliases") as caught:
+        load_library(path)
+    assert caught.value.problems[0][0] == 3
+
+    path.write_text("version: '1'\ntips: []\nversion: '2'\n", encoding="utf-8")
+    with pytest.raises(TipLibraryError) as caught:
+        load_library(path)
+    assert caught.value.problems == ((3, "version appears twice in the same mapping"),)
 
 
 def test_a_missing_file_is_rejected(tmp_path: Path) -> None:

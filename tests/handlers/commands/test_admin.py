@@ -8,7 +8,9 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.figures.disclosure import Rules, count_of
 from storage import queries
+from storage import releases as release_store
 from storage.engine import session as open_session
 from storage.models import AuditEntry, utcnow
 from tests.conftest import make_settings
@@ -16,6 +18,7 @@ from tests.factories import make_identity, make_person
 from tests.fakes.slack_api import FakeSlackAPI
 from tests.handlers.commands.test_linking import ADMIN, answer, app_with_admin
 from tests.handlers.conftest import SIGNING_SECRET, RunningApp, start_web_app
+from tests.releases import release_now
 
 __all__ = ["app_with_admin"]  # the fixture, imported for pytest
 
@@ -50,6 +53,7 @@ def make_team(app: RunningApp, slug: str, members: list[str]) -> int:
 def test_teams_team_and_manager_changes(app_with_admin: RunningApp) -> None:
     app = app_with_admin
     make_team(app, "payments", [f"U0P{n}" for n in range(6)])
+    release_now(app.engine, utcnow())
     assert "`payments` — Payments (org_file, 6 people)" in admin(app, "teams")
 
     assert "<@U0MGR> now manages `payments`" in admin(app, "manager add payments <@U0MGR|mgr>")
@@ -111,8 +115,8 @@ def test_seat_list_names_seats_only_and_audits_each_person(app_with_admin: Runni
         session.commit()
     text = admin(app, "seats")
     assert "Unused Copilot seats: 2 of 3" in text
-    assert "seat `idle-dev`: assigned, unused for 40 days" in text
-    assert "seat `never-used`: assigned, unused for ever (never used)" in text
+    assert "seat `idle-dev`: unused 28+ days\n• seat `never-used`: unused 28+ days" in text
+    assert "40" not in text  # no per-seat day counts (tests/privacy/test_seat_list.py)
     assert "busy-dev" not in text and "Seat Holder" not in text
     assert ("admin.viewed_person", owner) in audit(app)
     # the seat holder sees that look in their own privacy view
@@ -127,9 +131,11 @@ def test_status_shows_sources_and_counts(app_with_admin: RunningApp) -> None:
 def test_tip_figures_are_per_tip_never_per_person(app_with_admin: RunningApp) -> None:
     app = app_with_admin
     now = utcnow()
+    people = []
     with open_session(app.engine) as session:
         for n in range(7):
             person = queries.upsert_people(session, [{"slack_user_id": f"U0TIP{n}"}])[f"U0TIP{n}"]
+            people.append(person)
             for tip_id in ("popular-tip", *(["rare-tip"] if n < 2 else [])):
                 key = f"tip:{person}:{tip_id}"
                 queries.add_tip_delivery(
@@ -161,10 +167,33 @@ def test_tip_figures_are_per_tip_never_per_person(app_with_admin: RunningApp) ->
             )
         )
     text = admin(app, "tips")
-    # 5 of 7 found it helpful, but showing 5 would give away the 2 who did not react
-    assert "`popular-tip`: sent 7 · helpful — · not for me 0 · stopped 0" in text
+    # 5 of 7 found it helpful: shown, but perturbed like every count, so it does not tell
+    # whether the 2 who did not react are exactly the rest
+    helpful, not_for_me, stopped = tip_counts(app, people[:5], sent=7)
+    assert (
+        f"`popular-tip`: sent 7 · helpful ~{helpful} · not for me ~{not_for_me} · "
+        f"stopped ~{stopped}"
+    ) in text
     assert "`rare-tip`: sent to fewer than 5 people, figures hidden" in text
     assert "U0TIP" not in text
+
+
+def tip_counts(app: RunningApp, helpful: list[int], *, sent: int) -> tuple[int, int, int]:
+    """The released helpful, not-for-me and stopped counts of a tip sent to `sent` people."""
+    rules = Rules(k=app.settings.min_group_size, epsilon=app.settings.disclosure_epsilon)
+
+    def no_new_key() -> int:
+        raise AssertionError("the tips view gives everyone it counts a record key")
+
+    with open_session(app.engine) as session:
+        keys = release_store.record_keys(session, helpful, no_new_key)
+    counts = (
+        count_of(helpful, keys, ceiling=sent, rules=rules),
+        count_of([], keys, ceiling=sent, rules=rules),
+        count_of([], keys, ceiling=sent, rules=rules),
+    )
+    assert all(0 <= count <= sent for count in counts)
+    return counts
 
 
 def test_admins_add_a_digest_channel(app_with_admin: RunningApp) -> None:

@@ -1,0 +1,1 @@
+"""Operating Uptake: what each process measures (metrics), its heartbeat, and health checks."""

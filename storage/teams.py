@@ -1,0 +1,65 @@
+"""Queries about teams: which exist, where they come from, and which an admin has allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from storage.models import Team
+
+# Org-file teams are allowed by definition: an admin wrote the file.
+ORG_FILE_SOURCE = "org_file"
+
+
+def all_teams(
+    session: Session, sources: Iterable[str] | None = None, *, allowed: bool | None = None
+) -> list[Team]:
+    """Every team (of the given sources; only allowed or only not-allowed ones), by name."""
+    statement = select(Team).order_by(col(Team.name), col(Team.slug))
+    if sources is not None:
+        statement = statement.where(col(Team.source).in_(list(sources)))
+    if allowed is not None:
+        statement = statement.where(col(Team.allowed).is_(allowed))
+    return list(session.exec(statement))
+
+
+def upsert_teams(session: Session, teams: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert or update teams keyed by slug; return slug -> team id.
+
+    Org-file teams are allowed. A team from any other source starts not allowed, and syncing
+    it again keeps whatever an admin decided (`set_team_allowed`).
+    """
+    if not teams:
+        return {}
+    rows = [
+        {**team, "allowed": team.get("source", ORG_FILE_SOURCE) == ORG_FILE_SOURCE}
+        for team in teams
+    ]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Team).values(rows)
+    updates: dict[str, Any] = {
+        key: statement.excluded[key] for key in rows[0] if key not in {"slug", "allowed"}
+    }
+    updates["allowed"] = sa.or_(col(Team.allowed), statement.excluded["allowed"])
+    session.execute(statement.on_conflict_do_update(index_elements=["slug"], set_=updates))
+    slugs = [str(team["slug"]) for team in teams]
+    return {
+        slug: team_id
+        for team_id, slug in session.execute(
+            sa.select(col(Team.id), col(Team.slug)).where(col(Team.slug).in_(slugs))
+        )
+    }
+
+
+def set_team_allowed(session: Session, team_id: int, *, allowed: bool) -> bool:
+    """Allow a team (or stop allowing it); True when something changed."""
+    team = session.get(Team, team_id)
+    if team is None or team.allowed == allowed:
+        return False
+    team.allowed = allowed
+    session.add(team)
+    return True
