@@ -29,7 +29,7 @@ from bot.figures.noise import new_record_key
 from bot.figures.releases import SEAT_IDLE_DAYS
 from bot.linking import admin_map, tool_from_word
 from bot.people import ensure_person
-from bot.personal_data import LOOKED_ACTION
+from bot.personal.privacy import LOOKED_ACTION
 from bot.services import Services
 from bot.teams import (
     Access,

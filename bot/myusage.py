@@ -32,14 +32,9 @@ from bot.linking import (
 )
 from bot.outbox import deliver_due, enqueue
 from bot.people import PersonRef, ensure_person, find_person
-from bot.personal_data import (
-    COMMAND_LINE_ACTOR,
-    as_json,
-    forget_person,
-    personal_data,
-    privacy_summary,
-    record_look,
-)
+from bot.personal.export import as_json, personal_data
+from bot.personal.forget import forget_person
+from bot.personal.privacy import COMMAND_LINE_ACTOR, privacy_summary, record_look
 from bot.services import Services
 from bot.tips.service import tip_settings
 from storage import queries

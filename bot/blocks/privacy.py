@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.blocks.common import Block, context, header, section
 from bot.blocks.ids import FORGET_CANCEL, FORGET_CONFIRM
-from bot.personal_data import COMMAND_LINE_ACTOR, FORGET_EXPLANATION, LOOKED_ACTION, PrivacySummary
+from bot.personal.forget import FORGET_EXPLANATION
+from bot.personal.privacy import COMMAND_LINE_ACTOR, LOOKED_ACTION, PrivacySummary
 
 MAX_AUDIT_LINES = 20
 ACTIONS = {

@@ -16,17 +16,9 @@ from sqlmodel import SQLModel
 
 from bot.directory import sync_people
 from bot.linking import unlink
-from bot.personal_data import (
-    EXPORT_SECTIONS,
-    FORGET_EXPLANATION,
-    FORGOTTEN_ACTION,
-    SCHEMA,
-    UnknownPerson,
-    as_json,
-    forget_person,
-    personal_data,
-    privacy_summary,
-)
+from bot.personal.export import EXPORT_SECTIONS, SCHEMA, UnknownPerson, as_json, personal_data
+from bot.personal.forget import FORGET_EXPLANATION, FORGOTTEN_ACTION, forget_person
+from bot.personal.privacy import privacy_summary
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import AuditEntry, Identity, LinkMethod, Person, TipPreference

@@ -7,7 +7,8 @@ import json
 
 from sqlalchemy.engine import Engine
 
-from bot.personal_data import as_json, forget_person, personal_data
+from bot.personal.export import as_json, personal_data
+from bot.personal.forget import forget_person
 from storage import queries
 from storage.engine import session as open_session
 from tests.factories import make_person

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from bot.blocks.common import blocks_to_text
 from bot.blocks.privacy import privacy_blocks
 from bot.cli import main
-from bot.personal_data import privacy_summary
+from bot.personal.privacy import privacy_summary
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import utcnow

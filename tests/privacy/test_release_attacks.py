@@ -15,7 +15,7 @@ from collections.abc import Callable
 from sqlalchemy.engine import Engine
 
 from bot.digests.narrative import TemplateNarrative
-from bot.personal_data import forget_person
+from bot.personal.forget import forget_person
 from bot.teams import find_team, load_teams
 from tests.privacy.world import (
     NOW,

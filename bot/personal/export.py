@@ -1,15 +1,4 @@
-"""Everything Uptake stores about one person: export it, summarise it, or forget it.
-
-"About a person" means: their person row; their accounts (`storage.identities.owned_by`:
-identities verified as theirs, plus unlinked ones carrying their Slack-verified email, the
-accounts automatic linking would give them, including ones they unlinked); the daily usage,
-vendor team memberships and seats of those accounts; their team memberships and tip preference;
-outbox messages addressed to them; and audit entries whose subject is them. Export, summary and
-forget all use that one definition.
-
-A pending claim (`/myusage link github LOGIN` not yet approved) is not an account: it is shown
-as a claim, with none of the claimed account's data, and forgetting withdraws it.
-"""
+"""`/myusage export`: everything Uptake stores about one person, as records and as JSON."""
 
 from __future__ import annotations
 
@@ -33,16 +22,13 @@ from storage.models import (
 from storage.personal import (
     audit_entries_about,
     daily_usage_about,
-    delete_person_data,
     digest_subscriptions_of,
     identities_about,
     outbox_messages_to,
-    person_for_update,
     seats_about,
     team_memberships_of,
     tip_deliveries_of,
     tip_preference_of,
-    usage_span_about,
     vendor_team_memberships_about,
 )
 
@@ -371,7 +357,7 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
                 for message in outbox_messages_to(session, person)
             ),
             audit_log=tuple(
-                _audit_record(entry) for entry in audit_entries_about(session, person_id)
+                audit_record(entry) for entry in audit_entries_about(session, person_id)
             ),
         )
 
@@ -400,7 +386,7 @@ def _usage_record(usage: DailyUsage, external_id: str) -> UsageRecord:
     )
 
 
-def _audit_record(entry: AuditEntry) -> AuditRecord:
+def audit_record(entry: AuditEntry) -> AuditRecord:
     return AuditRecord(
         at=entry.at,
         actor_slack_user_id=entry.actor_slack_user_id,
@@ -426,210 +412,3 @@ def _iso(value: object) -> str:
 
 
 # -- forget --------------------------------------------------------------------------------------
-
-FORGOTTEN_ACTION = "person.forgotten"
-
-FORGET_EXPLANATION = """\
-*What forgetting you does*
-• Deletes for good, in one go: your name, email and time zone as Uptake copied them from \
-Slack; your linked tool accounts and all their daily usage history; your licence (seat) \
-records; your team memberships; your tip settings (tips go off); messages waiting to be sent \
-to you; and the audit log about you.
-• Withdraws any account claim still waiting for an admin: that account's data was never \
-shown as yours, and stays.
-• Keeps one audit line saying that someone was forgotten and how many rows went: no name, \
-email or id.
-
-*What it does not do*
-• Stop Slack or your AI tools reporting to your company. At the next sync Uptake meets you \
-again as someone new: it records your usage from then on and links it to you as for anyone \
-else, with no history and tips off. You can see it in `/myusage privacy` and forget again \
-any time.
-• Remember that you asked. That would mean keeping your email or Slack id, the very things \
-you asked us to delete, and your tools would still report you, under an account you could no \
-longer see or delete.
-• Keep accounts you had unlinked apart from you: one carrying your Slack email links to you \
-again at the next sync. Unlink it again if you wish.
-• Delete what Slack or the tool vendors hold, or messages already in your Slack DMs.
-• If you are an admin: your looks at other people's data stay in *their* audit logs.\
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class ForgetResult:
-    """What forgetting a person deleted, per table; all zero when there was nobody to forget.
-
-    `withdrawn_claims` counts pending claims withdrawn: their accounts are someone else's and stay.
-    """
-
-    deleted: Mapping[str, int]
-    withdrawn_claims: int = 0
-
-    @property
-    def forgotten(self) -> bool:
-        """True when a person row was deleted."""
-        return self.deleted.get("person", 0) > 0
-
-    @property
-    def total(self) -> int:
-        """Rows deleted in all."""
-        return sum(self.deleted.values())
-
-
-def forget_person(engine: Engine, person_id: int, *, actor: str, now: dt.datetime) -> ForgetResult:
-    """Delete everything stored about the person in one transaction and audit it anonymously.
-
-    Everything about them goes (see the module docstring), including their audit entries. One
-    `person.forgotten` entry remains, holding only row counts per table; its actor is the
-    admin who did it, or none when the person forgot themselves, so that no id of theirs stays.
-    An unknown id (never known, or already forgotten) deletes and records nothing.
-
-    Kept on purpose: audit entries about *other* people in which this person was the actor
-    (an admin's looks at someone's data belong to that someone's audit log), and other
-    people's audit details that happen to name one of their accounts.
-
-    Forgetting is not sticky. The Slack directory sync re-creates a person row and vendor
-    syncs keep reporting them, so Uptake starts again from zero: new usage is recorded and
-    linked by email as for anyone, with no history and tips off. Uptake does not keep a
-    "do not re-link" marker because it would have to hold their Slack id or email (or a hash,
-    which is as identifying), the very data they asked to delete; and blocking links would
-    not stop collection, only store their usage under an unlinked account they could no
-    longer see, export or delete. Linked, it stays theirs to see and to forget again.
-    """
-    if now.tzinfo is None:
-        raise ValueError("now must be timezone-aware")
-    with open_session(engine) as session:
-        person = person_for_update(session, person_id)
-        if person is None:
-            return ForgetResult(deleted=dict.fromkeys(EXPORT_SECTIONS, 0))
-        requested_by_self = actor == person.slack_user_id
-        deleted, withdrawn = delete_person_data(session, person)
-        detail: dict[str, object] = {
-            "requested_by": "self" if requested_by_self else "admin",
-            "deleted": deleted,
-        }
-        if withdrawn:
-            detail["withdrawn_claims"] = withdrawn
-        queries.audit(
-            session,
-            FORGOTTEN_ACTION,
-            actor=None if requested_by_self else actor,
-            subject_person_id=None,
-            detail=detail,
-            at=now,
-        )
-        session.commit()
-    return ForgetResult(deleted=deleted, withdrawn_claims=withdrawn)
-
-
-# -- looks by others ------------------------------------------------------------------------------
-
-LOOKED_ACTION = "admin.viewed_person"
-# The actor of a look from the `uptake` command line, which has no Slack user.
-COMMAND_LINE_ACTOR = "cli"
-
-
-def record_look(
-    engine: Engine,
-    person_id: int,
-    *,
-    actor: str,
-    what: str,
-    now: dt.datetime,
-    via: str | None = None,
-) -> None:
-    """Write someone else's look at the person's data to the audit log the person reads."""
-    with open_session(engine) as session:
-        queries.audit(
-            session,
-            LOOKED_ACTION,
-            actor=actor,
-            subject_person_id=person_id,
-            detail={"what": what, **({"via": via} if via else {})},
-            at=now,
-        )
-        session.commit()
-
-
-# -- privacy summary ------------------------------------------------------------------------------
-
-AUDIT_ENTRIES_SHOWN = 50
-
-YOU_SEE = "*You* see all of your own data: every figure, every linked account, this audit log."
-MANAGERS_SEE = (
-    "*Your managers* see team figures only for teams of at least {min_group_size} people, "
-    "never your individual numbers. Each team figure is released once per week (and per 4 and "
-    "13 weeks) with a little random noise that is the same for the same people whoever asks, "
-    "so no combination of answers gives away your figures."
-)
-ADMINS_SEE = (
-    "*Admins* operate Uptake (connect tools, map accounts, set policy). Every time one of them "
-    "looks at your individual data, it is written to the audit log below."
-)
-RETENTION = "Daily usage older than {retention_days} days is deleted."
-ONLY_METRICS = (
-    "Only usage metrics are stored (counts, lines, tokens, cost per day): never your prompts, "
-    "code or message content."
-)
-LLM_SEES = (
-    "If an LLM is set up to phrase tips, it receives only aggregates and tip text: never your "
-    "name, email or ids."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class PrivacySummary:
-    """What is stored about a person, who can see what, and who has looked."""
-
-    identities: int
-    pending_claims: int
-    usage_rows: int
-    first_usage_day: dt.date | None
-    last_usage_day: dt.date | None
-    teams: int
-    tips_enabled: bool
-    audit_entries: tuple[AuditRecord, ...]
-    who_sees_what: tuple[str, ...]
-
-
-def who_sees_what(*, min_group_size: int, retention_days: int) -> tuple[str, ...]:
-    """The privacy statements, in Slack mrkdwn, with this installation's thresholds."""
-    return (
-        YOU_SEE,
-        MANAGERS_SEE.format(min_group_size=min_group_size),
-        ADMINS_SEE,
-        RETENTION.format(retention_days=retention_days),
-        ONLY_METRICS,
-        LLM_SEES,
-    )
-
-
-def privacy_summary(
-    engine: Engine, person_id: int, *, min_group_size: int, retention_days: int
-) -> PrivacySummary:
-    """Counts of what is stored about the person and the newest audit entries about them."""
-    with open_session(engine) as session:
-        person = queries.person(session, person_id)
-        if person is None:
-            raise UnknownPerson(person_id)
-        usage_rows, first_day, last_day = usage_span_about(session, person)
-        teams = {team.slug for team, _ in team_memberships_of(session, person_id)} | {
-            team.slug for team, _ in vendor_team_memberships_about(session, person)
-        }
-        preference = tip_preference_of(session, person_id)
-        return PrivacySummary(
-            identities=len(identities_about(session, person)),
-            pending_claims=len(pending_claims_of(session, person_id)),
-            usage_rows=usage_rows,
-            first_usage_day=first_day,
-            last_usage_day=last_day,
-            teams=len(teams),
-            tips_enabled=preference is not None and preference.enabled,
-            audit_entries=tuple(
-                _audit_record(entry)
-                for entry in audit_entries_about(session, person_id, limit=AUDIT_ENTRIES_SHOWN)
-            ),
-            who_sees_what=who_sees_what(
-                min_group_size=min_group_size, retention_days=retention_days
-            ),
-        )
