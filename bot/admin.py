@@ -22,12 +22,13 @@ from bot.blocks.admin import (
     teams_blocks,
     tips_blocks,
 )
-from bot.blocks.common import Block, section
+from bot.blocks.common import Block, code, escape, section
 from bot.collectors.registry import SOURCES
 from bot.figures.disclosure import Rules, group_counts
 from bot.figures.noise import new_record_key
 from bot.figures.releases import SEAT_IDLE_DAYS
 from bot.linking import admin_map, tool_from_word
+from bot.parsing import command_words, echo
 from bot.people import ensure_person
 from bot.personal.privacy import LOOKED_ACTION
 from bot.services import Services
@@ -86,12 +87,14 @@ def _mention(word: str) -> str | None:
 
 def parse_admin(text: str) -> AdminRequest:
     """Read `/uptake-admin` arguments; anything not understood gets the help text."""
-    words = text.strip().split()
+    words = command_words(text)
+    if words is None:
+        return AdminRequest("help", not_understood=echo(text))
     lowered = [word.lower() for word in words]
     if not words:
         return AdminRequest("help")
     if lowered[0] not in SUBCOMMANDS:
-        return AdminRequest("help", not_understood=text.strip()[:100])
+        return AdminRequest("help", not_understood=echo(text))
     if len(words) == 1 and lowered[0] in SIMPLE:
         return AdminRequest("sources" if lowered[0] == "status" else lowered[0])
     if len(words) == 3 and lowered[0] == "teams" and lowered[1] in TEAM_DECISIONS:
@@ -122,7 +125,7 @@ def parse_admin(text: str) -> AdminRequest:
             return AdminRequest(
                 "manager", team=words[2], target_user_id=target, add=lowered[1] == "add"
             )
-    return AdminRequest("help", not_understood=text.strip()[:100])
+    return AdminRequest("help", not_understood=echo(text))
 
 
 def is_admin(services: Services, user_id: str) -> bool:
@@ -195,7 +198,7 @@ def answer_admin(
     }.get(request.kind)
     if handler is None:
         note = (
-            f"Sorry, I didn't understand `{request.not_understood}`."
+            f"Sorry, I didn't understand {code(request.not_understood)}."
             if request.not_understood
             else ""
         )
@@ -250,7 +253,7 @@ def _allow_team(
     candidates = load_teams(services.engine, sources) + pending_teams(services.engine, sources)
     matches = find_team(candidates, request.team)
     if len(matches) != 1:
-        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
     team = matches[0]
     if team.source == ORG_FILE_SOURCE and not request.add:
         text = f"`{team.slug}` comes from the org file, so it is a team: remove it from the file."
@@ -276,7 +279,7 @@ def _team(
 ) -> tuple[list[Block], str]:
     teams, team = _one_team(services, request.team)
     if team is None:
-        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
     with open_session(services.engine) as session:
         managers = queries.team_managers(session, team.id)
     children = [t for t in teams if t.parent_id == team.id]
@@ -354,7 +357,7 @@ def _map(
     try:
         view = admin_map(services.engine, request.tool, request.external_id, person.id, user_id)
     except ValueError as exc:
-        return admin_help_blocks(note=str(exc)), "Not mapped"
+        return admin_help_blocks(note=escape(str(exc))), "Not mapped"
     return mapped_blocks(view, request.target_user_id), "Mapped"
 
 
@@ -363,7 +366,7 @@ def _channel(
 ) -> tuple[list[Block], str]:
     _teams, team = _one_team(services, request.team)
     if team is None:
-        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
     with open_session(services.engine) as session:
         queries.set_digest_subscription(
             session, team.id, request.target_user_id, active=request.add
@@ -379,7 +382,7 @@ def _manager(
 ) -> tuple[list[Block], str]:
     _teams, team = _one_team(services, request.team)
     if team is None:
-        return admin_help_blocks(note=f"No single team matches `{request.team[:80]}`."), "?"
+        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
     person = ensure_person(services.engine, client, request.target_user_id, None)
     with open_session(services.engine) as session:
         changed = queries.set_manager(session, team.id, person.id, manager=request.add)

@@ -6,10 +6,11 @@ import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from storage import outcomes as outcome_queries
 from storage import queries
 from storage.engine import session as open_session
 
@@ -101,6 +102,9 @@ class UsageSummary:
     habit_weeks: int
     weekly_active_days: tuple[int, ...]
     freshness: tuple[Freshness, ...]
+    # Per tool, outcome totals in the window (commits, pull_requests, lines_added, …); a tool
+    # whose source reports no outcomes is absent.
+    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def tools_used(self) -> int:
@@ -184,6 +188,9 @@ def summarize_usage(
         identities, rows = queries.person_usage(session, person_id, earliest, today)
         sources = {row.source for row in rows}
         states = queries.sync_states(session, sources) if sources else []
+        outcomes = outcome_queries.person_outcomes(
+            session, person_id, today - dt.timedelta(days=window_days - 1), today
+        )
 
     verified_tools = {tool for tool, verified in identities if verified}
     tools, active, tier, tier_active, habit, weekly = summarize_rows(
@@ -217,4 +224,5 @@ def summarize_usage(
         habit_weeks=habit,
         weekly_active_days=weekly,
         freshness=freshness,
+        outcomes=outcomes,
     )

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.adoption import Tier, summarize_usage
-from bot.blocks.common import Block, section
+from bot.blocks.common import Block, code, section
 from bot.blocks.tips import aitips_help_blocks, aitips_status_blocks
 from bot.myusage import local_today
 from bot.outbox import deliver_due
+from bot.parsing import command_words, echo
 from bot.people import PersonRef, ensure_person
 from bot.services import Services
 from bot.tips.library import default_library
@@ -34,18 +35,21 @@ class AiTipsRequest:
 
 def parse_aitips(text: str) -> AiTipsRequest:
     """Read `/aitips` arguments; anything else gets the help text."""
-    words = text.strip().lower().split()
+    typed = command_words(text.lower())
+    if typed is None:
+        return AiTipsRequest("help", not_understood=echo(text))
+    words = typed
     if not words or words == ["help"]:
         return AiTipsRequest("help" if words else "status")
     if words[0] not in SUBCOMMANDS:
-        return AiTipsRequest("help", not_understood=text.strip()[:100])
+        return AiTipsRequest("help", not_understood=echo(text))
     if words in (["on"], ["off"], ["status"], ["now"]):
         return AiTipsRequest(words[0])
     if len(words) == 2 and words[0] == "snooze" and words[1] in WEEKS:
         return AiTipsRequest("snooze", weeks=WEEKS[words[1]])
     if len(words) == 2 and words[0] == "frequency" and words[1] in FREQUENCY_DAYS:
         return AiTipsRequest("frequency", frequency=words[1])
-    return AiTipsRequest("help", not_understood=text.strip()[:100])
+    return AiTipsRequest("help", not_understood=echo(text))
 
 
 def current_tier(services: Services, person: PersonRef) -> str:
@@ -70,7 +74,7 @@ def answer_aitips(
     """Answer `/aitips` for the caller; it only ever changes the caller's own settings."""
     if request.kind == "help":
         note = (
-            f"Sorry, I didn't understand `{request.not_understood}`."
+            f"Sorry, I didn't understand {code(request.not_understood)}."
             if request.not_understood
             else ""
         )

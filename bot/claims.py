@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.admin import is_admin
-from bot.blocks.common import Block, section
+from bot.blocks.common import Block, code, section
 from bot.blocks.links import claim_decided_blocks
 from bot.linking import decide_claim
 from bot.outbox import deliver_due, enqueue
+from bot.parsing import row_id
 from bot.services import Services
 from storage import queries
 from storage.engine import session as open_session
@@ -25,9 +26,9 @@ def review_claim(
     """Apply the verdict; return what the admin sees and whether it replaces the message."""
     if not is_admin(services, admin_user_id):
         return [section("Only Uptake admins can review claims.")], "Not allowed", False
-    if not identity_value.isdigit():
+    identity_id = row_id(identity_value)
+    if identity_id is None:
         return [section("That button is not valid any more.")], "Invalid", False
-    identity_id = int(identity_value)
     with open_session(services.engine) as session:
         identity = queries.identity(session, identity_id)
         claimer = (
@@ -43,7 +44,7 @@ def review_claim(
             True,
         )
     verdict = "verified" if approve else "not verified"
-    note = f"An Uptake admin {verdict} your claim to GitHub login `{view.external_id}`." + (
+    note = f"An Uptake admin {verdict} your claim to GitHub login {code(view.external_id)}." + (
         " Its Copilot usage now shows in `/myusage`." if approve else ""
     )
     key = f"claim-decided:{identity_id}:{claimer.id}:{'approved' if approve else 'denied'}"

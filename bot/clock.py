@@ -27,6 +27,7 @@ from bot.collectors.registry import SOURCES
 from bot.digests.service import send_weekly_digests
 from bot.digests.writer import narrative_writer_for
 from bot.figures.publish import publish_releases
+from bot.intake.record import forget_idle_series
 from bot.ops.heartbeat import beat
 from bot.ops.metrics import job_run
 from bot.settings import Settings
@@ -120,6 +121,23 @@ def job_specs(
             CronTrigger(hour=3, minute=30, timezone="UTC"),
             lambda now: jobs.purge_expired_usage(engine=engine, settings=settings, now=now),
             f"delete daily usage older than {settings.retention_days} days, 03:30 UTC",
+        )
+    )
+    specs.append(
+        JobSpec(
+            "otlp-series",
+            CronTrigger(hour=3, minute=45, timezone="UTC"),
+            lambda now: forget_idle_series(engine=engine, now=now),
+            "forget OpenTelemetry counter series silent for 30 days, 03:45 UTC",
+        )
+    )
+    specs.append(
+        JobSpec(
+            "partitions",
+            # Daily, though a month lasts: the months ahead exist long before they are written.
+            CronTrigger(hour=3, minute=15, timezone="UTC"),
+            lambda now: jobs.prepare_partitions(engine=engine, now=now),
+            "create daily usage's partitions for the coming months (PostgreSQL), 03:15 UTC",
         )
     )
     if client is not None:

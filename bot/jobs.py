@@ -13,7 +13,7 @@ from bot.directory import DirectorySync, sync_people, sync_user_groups
 from bot.outbox import DeliveryReport, deliver_due
 from bot.settings import Settings
 from bot.sync import SyncOutcome, sync_all
-from storage import queries
+from storage import partitions, rollup
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -58,10 +58,29 @@ def send_outbox(*, engine: Engine, client: WebClient, now: dt.datetime) -> Deliv
 
 
 def purge_expired_usage(*, engine: Engine, settings: Settings, now: dt.datetime) -> int:
-    """Delete daily usage older than the retention window (privacy rule 8)."""
+    """Delete daily usage older than the retention window (privacy rule 8); rows deleted.
+
+    On PostgreSQL whole expired months are dropped and the month the cutoff falls in is
+    trimmed; elsewhere rows go in small batches, each committed (storage/partitions.py).
+    """
     cutoff = now.astimezone(dt.UTC).date() - dt.timedelta(days=settings.retention_days)
+    purge = partitions.purge_before(engine, cutoff)
     with open_session(engine) as session:
-        deleted = queries.delete_usage_before(session, cutoff)
+        rollup.forget_days(session, cutoff)
         session.commit()
-    logger.info("retention: deleted %d daily row(s) before %s", deleted, cutoff)
-    return deleted
+    logger.info(
+        "retention: deleted %d daily row(s) before %s, %d whole month(s) dropped%s",
+        purge.rows_deleted,
+        cutoff,
+        len(purge.months_dropped),
+        "".join(f" {month:%Y-%m}" for month in purge.months_dropped),
+    )
+    return purge.rows_deleted
+
+
+def prepare_partitions(*, engine: Engine, now: dt.datetime) -> list[dt.date]:
+    """Create daily usage's monthly partitions for this month and the next ones (PostgreSQL)."""
+    created = partitions.create_months_ahead(engine, now.astimezone(dt.UTC).date())
+    if created:
+        logger.info("partitions: created %s", ", ".join(f"{month:%Y-%m}" for month in created))
+    return created

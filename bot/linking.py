@@ -10,19 +10,20 @@
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.blocks.common import code
+from bot.import_files import DEFAULT_MAX_BYTES, control_characters, csv_rows, numbered_lines
 from bot.rejected import FileRejected, validation_problems
 from bot.tools import COPILOT, KNOWN_TOOLS, tool_label
 from storage import queries
@@ -250,6 +251,14 @@ class IdentityMapRow(BaseModel):
     slack_user_id: str | None = Field(default=None, description="its owner (this or email)")
     email: str | None = Field(default=None, description="its owner's Slack email")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        bad = control_characters(data) if isinstance(data, dict) else []
+        if bad:
+            raise ValueError(f"{', '.join(bad)}: a control character is not allowed in text")
+        return data
+
     @field_validator("tool")
     @classmethod
     def _known_tool(cls, value: str) -> str:
@@ -286,19 +295,29 @@ EXAMPLE_IDENTITY_MAP = "tool,external_id,slack_user_id,email\ngithub,ada-lovelac
 
 
 def import_identity_map(
-    engine: Engine, path: Path, admin: str | None = None, *, dry_run: bool = False
+    engine: Engine,
+    path: Path,
+    admin: str | None = None,
+    *,
+    dry_run: bool = False,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> IdentityMapResult:
     """Admin mapping of tool accounts to people from CSV; all or nothing, by line."""
-    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))
-    if not reader.fieldnames or not {"tool", "external_id"} <= set(reader.fieldnames):
+    try:
+        fieldnames, records = csv_rows(numbered_lines(path, max_bytes=max_bytes))
+    except FileRejected as exc:
+        raise MappingRejected(exc.problems) from None
+    if not {"tool", "external_id"} <= set(fieldnames):
         raise MappingRejected(
             [(1, "the header must have tool, external_id and slack_user_id or email")]
         )
     rows: list[tuple[int, IdentityMapRow]] = []
     problems: list[tuple[int, str]] = []
     seen: dict[tuple[str, str], int] = {}
-    for record in reader:
-        line = reader.line_num
+    for line, record in records:
+        if isinstance(record, str):
+            problems.append((line, record))
+            continue
         try:
             row = IdentityMapRow.model_validate({k: v for k, v in record.items() if v})
         except ValidationError as exc:
@@ -346,4 +365,4 @@ def import_identity_map(
 def describe_link(view: LinkView) -> str:
     """One line for `/myusage links`."""
     status = "verified" if view.verified else "waiting for an admin to verify"
-    return f"{tool_label(view.tool)}: `{view.external_id}` ({status})"
+    return f"{tool_label(view.tool)}: {code(view.external_id)} ({status})"

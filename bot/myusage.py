@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.admin import admin_ids
 from bot.adoption import WINDOWS, Tier, summarize_usage
-from bot.blocks.common import Block
+from bot.blocks.common import Block, code
 from bot.blocks.links import (
     claim_conflict_blocks,
     claim_result_blocks,
@@ -31,6 +31,7 @@ from bot.linking import (
     unlink,
 )
 from bot.outbox import deliver_due, enqueue
+from bot.parsing import command_words, day_count, echo
 from bot.people import PersonRef, ensure_person, find_person
 from bot.personal.export import as_json, personal_data
 from bot.personal.forget import forget_person
@@ -66,17 +67,18 @@ class MyUsageRequest:
 
 def parse_myusage(text: str) -> MyUsageRequest:
     """Read `/myusage` arguments; anything not understood asks for help."""
-    raw = text.strip()
-    words = raw.split()
+    raw = echo(text)
+    words = command_words(text)
+    if words is None:
+        return MyUsageRequest(kind="help", not_understood=raw)
     lowered = [word.lower() for word in words]
     if not words:
         return MyUsageRequest()
-    if len(words) == 1 and lowered[0].endswith("d") and lowered[0][:-1].isdigit():
-        days = int(lowered[0][:-1])
-        if days in WINDOWS:
-            return MyUsageRequest(window_days=days)
+    days = day_count(words[0], WINDOWS) if len(words) == 1 else None
+    if days is not None:
+        return MyUsageRequest(window_days=days)
     if lowered[0] not in SUBCOMMANDS:
-        return MyUsageRequest(kind="help", not_understood=raw[:100])
+        return MyUsageRequest(kind="help", not_understood=raw)
     if lowered == ["help"]:
         return MyUsageRequest(kind="help")
     if lowered in (["links"], ["privacy"], ["export"], ["forget"]):
@@ -85,7 +87,7 @@ def parse_myusage(text: str) -> MyUsageRequest:
         return MyUsageRequest(kind="link", tool=CLAIMABLE_TOOLS[lowered[1]], login=words[2])
     if len(words) == 2 and lowered[0] == "unlink" and tool_from_word(lowered[1]):
         return MyUsageRequest(kind="unlink", tool=tool_from_word(lowered[1]) or "")
-    return MyUsageRequest(kind="help", not_understood=raw[:100])
+    return MyUsageRequest(kind="help", not_understood=raw)
 
 
 def local_today(tz_name: str, now: dt.datetime) -> dt.date:
@@ -100,7 +102,9 @@ def local_today(tz_name: str, now: dt.datetime) -> dt.date:
 def help_answer(services: Services, request: MyUsageRequest) -> tuple[list[Block], str]:
     """The help text, led by what was not understood."""
     note = (
-        f"Sorry, I didn't understand `{request.not_understood}`." if request.not_understood else ""
+        f"Sorry, I didn't understand {code(request.not_understood)}."
+        if request.not_understood
+        else ""
     )
     blocks = help_blocks(services.thresholds, services.settings.min_group_size, note=note)
     return blocks, "How to use /myusage"

@@ -8,18 +8,25 @@ only the teams its caller agreed to remove. Nothing is written if any line is wr
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.import_files import DEFAULT_MAX_BYTES, control_characters, csv_rows, numbered_lines
 from bot.rejected import FileRejected, dotted, field_table, load_yaml, validation_problems
 from storage import imports, queries
 from storage.engine import session as open_session
@@ -55,6 +62,14 @@ def _person(value: str) -> str:
     raise ValueError(f"{value[:40]!r} is neither an email nor a Slack user id")
 
 
+def _plain(data: Any) -> Any:
+    """Refuse control characters in any text of a team or row."""
+    bad = control_characters(data) if isinstance(data, dict) else []
+    if bad:
+        raise ValueError(f"{', '.join(bad)}: a control character is not allowed in text")
+    return data
+
+
 def _team(value: str) -> str:
     if not slugify(value):
         raise ValueError("a team needs a name with letters or digits")
@@ -77,6 +92,11 @@ class OrgYamlTeam(BaseModel):
     managers: list[PersonRef] = Field(default_factory=list, description="Slack ids or emails")
     members: list[PersonRef] = Field(default_factory=list, description="Slack ids or emails")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        return _plain(data)
+
 
 class OrgYamlFile(BaseModel):
     """A YAML org file: a list of teams."""
@@ -96,6 +116,11 @@ class OrgCsvRow(BaseModel):
     parent: str | None = Field(default=None, description="the team this one is inside")
     person: PersonRef | None = Field(default=None, description="a Slack user id or an email")
     role: Literal["member", "manager"] = Field(default="member", description="default: member")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_text(cls, data: Any) -> Any:
+        return _plain(data)
 
     @field_validator("role", mode="before")
     @classmethod
@@ -188,32 +213,39 @@ class _Target:
     new_people: tuple[str, ...]
 
 
-def _read(path: Path) -> tuple[dict[str, _TeamSpec], list[tuple[int, str]]]:
+def _read(path: Path, max_bytes: int) -> tuple[dict[str, _TeamSpec], list[tuple[int, str]]]:
     """The teams the file describes, by slug, and the problems found in the file alone."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".yaml", ".yml"}:
         raise OrgRejected([(0, "the file must end in .csv, .yaml or .yml")])
-    text = path.read_text(encoding="utf-8-sig")
-    specs, problems = _from_csv(text) if suffix == ".csv" else _from_yaml(text)
+    lines = numbered_lines(path, max_bytes=max_bytes)
+    try:
+        if suffix == ".csv":
+            specs, problems = _from_csv(lines)
+        else:
+            specs, problems = _from_yaml("".join(text for _, text in lines))
+    except FileRejected as exc:
+        raise OrgRejected(exc.problems) from None
     if not specs:
         raise OrgRejected(sorted(problems) or [(1, "the file has no teams")])
     return specs, problems
 
 
-def _from_csv(text: str) -> tuple[dict[str, _TeamSpec], list[tuple[int, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
+def _from_csv(
+    lines: Iterator[tuple[int, str]],
+) -> tuple[dict[str, _TeamSpec], list[tuple[int, str]]]:
+    fieldnames, records = csv_rows(lines)
     columns = list(OrgCsvRow.model_fields)
-    if not reader.fieldnames or "team" not in reader.fieldnames:
+    if "team" not in fieldnames:
         return {}, [(1, f"the header must have a team column (columns: {', '.join(columns)})")]
-    unknown = [name for name in reader.fieldnames if name not in columns]
+    unknown = [name for name in fieldnames if name not in columns]
     if unknown:
         return {}, [(1, f"unknown column(s) {', '.join(unknown)} (columns: {', '.join(columns)})")]
     teams: dict[str, _TeamSpec] = {}
     problems: list[tuple[int, str]] = []
-    for record in reader:
-        line = reader.line_num
-        if None in record:
-            problems.append((line, "has more values than the header has columns"))
+    for line, record in records:
+        if isinstance(record, str):
+            problems.append((line, record))
             continue
         try:
             row = OrgCsvRow.model_validate({k: v for k, v in record.items() if v and v.strip()})
@@ -264,20 +296,26 @@ def _from_yaml(text: str) -> tuple[dict[str, _TeamSpec], list[tuple[int, str]]]:
     return teams, problems
 
 
-def plan_org(engine: Engine, path: Path) -> OrgPlan:
+def plan_org(engine: Engine, path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> OrgPlan:
     """What importing the org file would change; nothing is written."""
-    specs, problems = _read(path)
+    specs, problems = _read(path, max_bytes)
     with open_session(engine) as session:
         plan, _ = _plan(session, specs, problems)
     return plan
 
 
-def import_org(engine: Engine, path: Path, *, remove: Collection[str] = ()) -> OrgPlan:
+def import_org(
+    engine: Engine,
+    path: Path,
+    *,
+    remove: Collection[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> OrgPlan:
     """Make the org file the truth for org-file teams; remove only the teams in `remove`.
 
     Raises `RemovalNotConfirmed`, writing nothing, when the file would remove any other team.
     """
-    specs, problems = _read(path)
+    specs, problems = _read(path, max_bytes)
     with open_session(engine) as session:
         plan, target = _plan(session, specs, problems)
         refused = set(plan.removed) - set(remove)

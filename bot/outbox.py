@@ -1,18 +1,38 @@
-"""The durable outbox: every proactive Slack message is written first, then sent exactly once.
+"""The durable outbox: every proactive Slack message is written first, then sent at most once.
 
-Why the history check: `chat.postMessage` has no idempotency key, so after an unknown outcome
-(a crash between Slack accepting the message and us recording it, or a timeout) a blind retry
-could show the person the same message twice. Each message carries its idempotency key as
-message metadata; before a *retry* the sender reads the conversation's recent history
-(`include_all_metadata`) and, if the key is already there, records that `ts` instead of
-posting again. First attempts skip the check, so the common path costs one API call.
+The invariant, with the conditions it rests on:
+
+- **At most once.** Each idempotency key appears in its conversation at most once.
+- **At least once**, unless the message is cancelled (its recipient may no longer get it),
+  expires, or fails permanently (a permanent Slack error, or `MAX_ATTEMPTS` attempts).
+
+How: a sender claims a few messages at a time (`CLAIM_BATCH`) under a lease (`LEASE`). Just
+before any Slack call for a message it renews its claim with a conditional update (this
+sender's token, still `sending`, lease not yet run out); if that fails the claim was lost and
+the message is left to whoever holds it. The sender's client has no retry handlers, so
+nothing re-sends a non-idempotent POST behind the outbox's back, and a 429 reschedules that
+message at `Retry-After` instead of sleeping with claims held. Every outcome that is not a
+definite answer (a dropped connection, a timeout, a 5xx, an unreadable body) is a retry, and
+every attempt after the first (attempts > 1: an earlier claim existed) first reads the
+conversation's recent history (`include_all_metadata`) for the key carried as message
+metadata (for a file upload, a file with its title), and records that `ts` instead of posting
+again. First attempts skip the check, so the common path costs one API call.
+
+It holds as long as: each Slack call ends within the sender's timeout (`SEND_TIMEOUT`, a
+small part of `LEASE`), so no post is in flight after its lease ran out; Slack records a post,
+if at all, before the sender's call for it ends (answered, dropped or timed out); senders'
+clocks agree to well within `LEASE`; and a message being retried is still among the newest
+`HISTORY_WINDOW` messages of its conversation.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
+import http.client
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -23,16 +43,20 @@ from sqlalchemy.engine import Engine
 
 from bot.digests.audience import DIGEST_KINDS, may_still_send
 from bot.ops.metrics import record_delivery
-from storage import queries
 from storage.engine import session as open_session
 from storage.models import OutboxMessage, OutboxState
+from storage.outbox import claim_due_messages, enqueue_message, finish_message, renew_claim
 
 logger = logging.getLogger(__name__)
 
 METADATA_EVENT = "uptake_outbox"
 LEASE = dt.timedelta(minutes=5)
+CLAIM_BATCH = 10  # claims stay small, so a slow batch holds few messages
+SEND_TIMEOUT = 20  # seconds a Slack call may take; a message's calls fit well inside LEASE
 MAX_ATTEMPTS = 8
 HISTORY_WINDOW = 50
+# What a call that ended without a readable answer raises: Slack may or may not have acted.
+UNKNOWN_OUTCOMES = (SlackClientError, OSError, http.client.HTTPException, ValueError)
 # Slack errors that no retry can fix.
 PERMANENT_ERRORS = frozenset(
     {
@@ -65,6 +89,7 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     cancelled: int = 0  # not sent: the recipient may no longer get it
+    lost: int = 0  # not sent by this run: its claim ran out and another sender holds it
 
 
 def enqueue(
@@ -90,7 +115,7 @@ def enqueue(
     `team_id` names the team a digest is about: its recipient is checked again before sending.
     """
     with open_session(engine) as session:
-        added = queries.enqueue_message(
+        added = enqueue_message(
             session,
             key=key,
             kind=kind,
@@ -124,36 +149,88 @@ def deliver_due(
     keys: list[str] | None = None,
 ) -> DeliveryReport:
     """Send due messages (or just `keys`); safe to run in several processes at once."""
+    sender = sender_client(client)
     token = uuid.uuid4().hex
-    with open_session(engine) as session:
-        claimed = queries.claim_due_messages(
-            session, now=now, lease=LEASE, token=token, limit=limit, keys=keys
-        )
-    counts = {"sent": 0, "already_sent": 0, "retrying": 0, "failed": 0, "cancelled": 0}
-    for message in claimed:
-        outcome = _deliver_one(engine, client, message, now)
-        counts[outcome[0]] += 1
-        record_delivery(outcome[0])
-        state, ts, error, retry_at = outcome[1:]
+    clock = _SenderClock(now)
+    counts = {name: 0 for name in DeliveryReport.__dataclass_fields__}
+    taken = 0
+    while taken < limit:
         with open_session(engine) as session:
-            assert message.id is not None
-            queries.finish_message(
+            claimed = claim_due_messages(
                 session,
-                message.id,
-                token,
-                state=state,
-                at=now,
-                sent_ts=ts,
-                error=error,
-                retry_at=retry_at,
+                now=clock(),
+                lease=LEASE,
+                token=token,
+                limit=min(CLAIM_BATCH, limit - taken),
+                keys=keys,
             )
+        if not claimed:
+            break
+        taken += len(claimed)
+        for message in claimed:
+            outcome = _deliver_claimed(engine, sender, message, token, clock)
+            counts[outcome] += 1
+            record_delivery(outcome)
     return DeliveryReport(**counts)
 
 
+def sender_client(client: WebClient) -> WebClient:
+    """A copy of `client` for the outbox: no retry handlers, and calls shorter than a lease.
+
+    A retry handler re-sends a POST whose connection dropped after Slack recorded it, and
+    sleeps on 429 with claims held; the outbox decides about every retry itself.
+    """
+    sender = copy.copy(client)
+    sender.retry_handlers = []
+    sender.timeout = min(client.timeout, SEND_TIMEOUT)
+    return sender
+
+
+class _SenderClock:
+    """The run's `now`, advanced by the whole seconds that have passed since it started."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self._now = now
+        self._started = time.monotonic()
+
+    def __call__(self) -> dt.datetime:
+        return self._now + dt.timedelta(seconds=int(time.monotonic() - self._started))
+
+
+def _deliver_claimed(
+    engine: Engine, client: WebClient, message: OutboxMessage, token: str, clock: _SenderClock
+) -> str:
+    """Deliver one claimed message if the claim still holds; the outcome's name."""
+    assert message.id is not None
+    with open_session(engine) as session:
+        held = renew_claim(session, message.id, token, now=clock(), lease=LEASE)
+    if not held:
+        logger.info("outbox %s: claim lost before sending, left to its new holder", message.id)
+        return "lost"
+    outcome, state, ts, error, retry_at = _deliver_one(engine, client, message, clock)
+    with open_session(engine) as session:
+        recorded = finish_message(
+            session,
+            message.id,
+            token,
+            state=state,
+            at=clock(),
+            sent_ts=ts,
+            error=error,
+            retry_at=retry_at,
+        )
+    if not recorded:
+        # Its lease ran out mid-call and another sender holds it now; that sender reads the
+        # history before posting, so the outcome of this attempt is not lost.
+        logger.warning("outbox %s: claim lost while sending (%s)", message.id, outcome)
+    return outcome
+
+
 def _deliver_one(
-    engine: Engine, client: WebClient, message: OutboxMessage, now: dt.datetime
+    engine: Engine, client: WebClient, message: OutboxMessage, clock: _SenderClock
 ) -> tuple[str, OutboxState, str | None, str | None, dt.datetime | None]:
     key = message.idempotency_key
+    now = clock()
     # A digest's reader may have left the team (or its channel been unsubscribed) since it was
     # queued: checked again now, on every attempt, so a retry cannot outlive the right to it.
     if message.kind in DIGEST_KINDS and not may_still_send(engine, message):
@@ -186,12 +263,13 @@ def _deliver_one(
         if error in PERMANENT_ERRORS:
             logger.error("outbox %s: %s, giving up", message.id, error)
             return ("failed", OutboxState.FAILED, None, error, None)
+        # A 5xx or an unexpected error is an unknown outcome: the retry reads history first.
         wait = _retry_after(exc) if status == 429 else _backoff(message.attempts)
-        return _retry_or_fail(message, f"{status} {error}", now + dt.timedelta(seconds=wait))
-    except (SlackClientError, OSError) as exc:  # timeouts, dropped connections, bad bodies
+        return _retry_or_fail(message, f"{status} {error}", clock() + dt.timedelta(seconds=wait))
+    except UNKNOWN_OUTCOMES as exc:  # timeouts, dropped connections, unreadable bodies
         problem = type(exc).__name__
         return _retry_or_fail(
-            message, problem, now + dt.timedelta(seconds=_backoff(message.attempts))
+            message, problem, clock() + dt.timedelta(seconds=_backoff(message.attempts))
         )
 
 

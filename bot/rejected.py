@@ -84,14 +84,23 @@ def load_yaml(text: str) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "unreadable"
         raise FileRejected([(mark.line + 1 if mark else 1, f"not valid YAML: {problem}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. a control
+        line = text.count("\n", 0, exc.position) + 1
+        raise FileRejected([(line, f"not valid YAML: {exc.reason}")]) from None
     except yaml.YAMLError as exc:
         raise FileRejected([(1, f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        line = loader.get_mark().line + 1
+        raise FileRejected([(line, "nested too deeply")]) from None
     finally:
         loader.dispose()
     lines: dict[Location, int] = {}
     problems: list[tuple[int, str]] = []
     if node is not None:
-        _record_lines(node, (), lines, problems)
+        try:
+            _record_lines(node, (), lines, problems)
+        except RecursionError:
+            raise FileRejected([(node.start_mark.line + 1, "nested too deeply")]) from None
     if problems:
         raise FileRejected(problems)
     return YamlDocument(data, lines)

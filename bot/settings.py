@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -46,6 +47,18 @@ class Settings(BaseSettings):
     # text for people; json for a log platform (one object a line).
     log_format: Literal["text", "json"] = "text"
     web_threads: int = Field(default=8, ge=1, le=256)
+    # Threads answering slash commands, clicks and events after their ack, and how many more
+    # may wait for one; beyond that a command is answered "busy" at once (bot/work_pool.py).
+    work_threads: int = Field(default=16, ge=1, le=256)
+    work_queue: int = Field(default=400, ge=0, le=100_000)
+    # Largest request body /slack/events reads; bigger ones get 413 unread. Button clicks carry
+    # the whole message or Home tab they came from (50-100 blocks of up to 3,000 characters).
+    slack_max_body_bytes: int = Field(default=256 * 1024, ge=16 * 1024, le=16 * 1024 * 1024)
+    # OTLP/HTTP metrics intake at POST /v1/metrics: one bearer token per sending source, as
+    # comma-separated `source:token` pairs. None turns the intake off (404).
+    otlp_tokens: Annotated[list[SecretStr], NoDecode] = Field(default_factory=list)
+    # Largest OTLP request body read (after gzip, too); bigger ones get 413.
+    otlp_max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=16 * 1024, le=64 * 1024 * 1024)
     # Port of the clock's Prometheus /metrics server; 0 turns it off.
     metrics_port: int = Field(default=9102, ge=0, le=65535)
 
@@ -69,6 +82,8 @@ class Settings(BaseSettings):
     sync_backfill_days: int = Field(default=28, ge=1, le=365)
     vendor_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
     vendor_retry_budget_seconds: float = Field(default=300.0, ge=0, le=3600)
+    # The largest file `uptake import` reads; anything bigger is refused unread.
+    import_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1024, le=64 * 1024**3)
 
     @field_validator(
         "slack_bot_token",
@@ -140,6 +155,30 @@ class Settings(BaseSettings):
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("otlp_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("otlp_tokens")
+    @classmethod
+    def _tokens_have_sources(cls, value: list[SecretStr]) -> list[SecretStr]:
+        sources: set[str] = set()
+        for number, pair in enumerate(value, start=1):
+            source, _, token = pair.get_secret_value().partition(":")
+            if not re.fullmatch(r"[a-z][a-z0-9_-]{0,31}", source) or len(token) < 16:
+                # Which entry, never its text: it is a secret.
+                raise ValueError(
+                    f"entry {number} is not `source:token` with a lower-case source name and a "
+                    "token of at least 16 characters"
+                )
+            if source in sources:
+                raise ValueError(f"source {source!r} appears twice")
+            sources.add(source)
         return value
 
     @field_validator("admin_user_ids")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,7 +13,7 @@ from sqlalchemy.engine import Engine
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import Team
-from storage.teams import all_teams
+from storage.teams import all_teams, team_version
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +45,39 @@ def _ref(team: Team) -> TeamRef:
     return TeamRef(team.id, team.slug, team.name, team.parent_id, team.source)
 
 
+@dataclass(frozen=True, slots=True)
+class _Tree:
+    version: int
+    teams: tuple[TeamRef, ...]  # every allowed team, by name
+
+
+_trees: weakref.WeakKeyDictionary[Engine, _Tree] = weakref.WeakKeyDictionary()
+_trees_lock = threading.Lock()
+
+
 def load_teams(engine: Engine, sources: Iterable[str] | None = None) -> list[TeamRef]:
     """Every team from the enabled sources that is allowed (org-file teams always are).
 
     Every surface takes its teams from here, so a Slack user group or GitHub team that an
     admin has not allowed is no team anywhere: not its own, and not under a parent.
+    The tree is read once per process and kept until the teams' version in the database
+    moves (every write to teams bumps it), so a request costs one one-row query, and every
+    web process sees an org import or a directory sync at its next request.
     """
     with open_session(engine) as session:
-        return [_ref(team) for team in all_teams(session, sources, allowed=True)]
+        version = team_version(session)
+        tree = _trees.get(engine)
+        if tree is None or tree.version != version:
+            # Read after the version: a write committed in between only makes us reload again.
+            tree = _Tree(
+                version, tuple(_ref(team) for team in all_teams(session, None, allowed=True))
+            )
+            with _trees_lock:
+                _trees[engine] = tree
+    if sources is None:
+        return list(tree.teams)
+    wanted = set(sources)
+    return [team for team in tree.teams if team.source in wanted]
 
 
 def pending_teams(engine: Engine, sources: Iterable[str] | None = None) -> list[TeamRef]:

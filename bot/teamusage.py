@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from slack_sdk import WebClient
 
 from bot.admin import audit_team_look, is_admin
-from bot.blocks.common import Block, section
+from bot.blocks.common import Block, code, section
 from bot.blocks.digest import digest_preview_blocks
 from bot.blocks.teamusage import (
     ambiguous_team_blocks,
@@ -22,6 +22,7 @@ from bot.blocks.teamusage import (
 from bot.digests.service import build_digest, digest_week
 from bot.figures.periods import parse_period
 from bot.figures.releases import read_releases
+from bot.parsing import ascii_int, command_words, echo
 from bot.people import ensure_person
 from bot.services import Services
 from bot.teams import TeamRef, access_for, find_team, load_teams
@@ -51,7 +52,9 @@ SUBCOMMANDS = ("subscribe", "unsubscribe", "digest", "help")
 
 def parse_teamusage(text: str) -> TeamUsageRequest:
     """Read `/teamusage` arguments."""
-    words = text.strip().split()
+    words = command_words(text)
+    if words is None:
+        return TeamUsageRequest(kind="help", not_understood=echo(text))
     if not words:
         return TeamUsageRequest()
     lowered = [w.lower() for w in words]
@@ -60,11 +63,11 @@ def parse_teamusage(text: str) -> TeamUsageRequest:
     period = "4w"
     if len(words) == 2:
         # Any date will do: this only checks the word names a period.
-        if parse_period(words[1], dt.date(2026, 1, 1)) is None:
-            return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+        if not words[1].isascii() or parse_period(words[1], dt.date(2026, 1, 1)) is None:
+            return TeamUsageRequest(kind="help", not_understood=echo(text))
         period = words[1].lower()
     if len(words) > 2:
-        return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+        return TeamUsageRequest(kind="help", not_understood=echo(text))
     return TeamUsageRequest(kind="team", team=words[0], period=period)
 
 
@@ -80,7 +83,7 @@ def _parse_subcommand(words: list[str], lowered: list[str], text: str) -> TeamUs
         return _parse_subscribe(words[1], lowered[2:], text)
     if lowered[0] != "help" and len(words) <= 2:
         return TeamUsageRequest(kind=lowered[0], team=words[1] if len(words) == 2 else "")
-    return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+    return TeamUsageRequest(kind="help", not_understood=echo(text))
 
 
 def _parse_subscribe(team: str, options: list[str], text: str) -> TeamUsageRequest:
@@ -90,12 +93,12 @@ def _parse_subscribe(team: str, options: list[str], text: str) -> TeamUsageReque
     for option in options:
         if option[:3] in DAYS and option.isalpha():
             weekday = DAYS[option[:3]]
-        elif option.removesuffix(":00").isdigit() and 0 <= int(option.removesuffix(":00")) <= 23:
-            hour = int(option.removesuffix(":00"))
+        elif (typed_hour := ascii_int(option.removesuffix(":00"), low=0, high=23)) is not None:
+            hour = typed_hour
         elif option in QUIET:
             quiet = QUIET[option]
         else:
-            return TeamUsageRequest(kind="help", not_understood=text.strip()[:100])
+            return TeamUsageRequest(kind="help", not_understood=echo(text))
     return TeamUsageRequest(kind="subscribe", team=team, weekday=weekday, hour=hour, quiet=quiet)
 
 
@@ -111,7 +114,7 @@ def answer_teamusage(
     k = settings.min_group_size
     if request.kind == "help":
         note = (
-            f"Sorry, I didn't understand `{request.not_understood}`."
+            f"Sorry, I didn't understand {code(request.not_understood)}."
             if request.not_understood
             else ""
         )

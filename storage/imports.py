@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from storage.models import DailyUsage, Membership, Team
+from storage.teams import bump_team_version
 
 # Bound parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535.
 _MAX_PARAMS = 30_000
@@ -50,6 +51,7 @@ def set_team_parents(session: Session, parents: Mapping[int, int | None]) -> Non
         session.execute(
             sa.update(Team).where(col(Team.id).in_(children)).values(parent_id=parent_id)
         )
+    bump_team_version(session)
 
 
 def delete_teams(session: Session, team_ids: Iterable[int]) -> int:
@@ -58,4 +60,5 @@ def delete_teams(session: Session, team_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     result = session.execute(sa.delete(Team).where(col(Team.id).in_(ids)))
+    bump_team_version(session)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -179,6 +179,13 @@ class DailyUsage(SQLModel, table=True):
     cost_cents: int | None = None
     cost_kind: str | None = Field(default=None, max_length=16)
     features: list[str] = Field(default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False))
+    # Outcome signals (see OUTCOME_METRICS in storage/otlp.py); NULL where the source reports none.
+    commits: int | None = None
+    pull_requests: int | None = None
+    lines_added: int | None = None
+    lines_removed: int | None = None
+    edits_accepted: int | None = None
+    edits_rejected: int | None = None
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
 
 
@@ -379,3 +386,71 @@ class TeamRelease(SQLModel, table=True):
     people: int
     figures: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))  # JSON
     computed_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
+
+
+class UsageWeek(SQLModel, table=True):
+    """One identity's active days and totals in one ISO week: the rollup of `daily_usage`.
+
+    Kept in the same transaction as every write to `daily_usage` (storage/rollup.py), so that
+    figures over weeks (tiers, habit, releases) read a few rows per person, never daily rows.
+    Keyed by identity like the daily rows: relinking an identity moves its weeks with it.
+    Bit i of `day_mask` is the week's Monday + i days, set when that day's row is active;
+    the totals count active days only, as every release figure does.
+    """
+
+    __tablename__ = "usage_week"
+
+    identity_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("identity.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
+    )
+    week: dt.date = Field(sa_column=sa.Column(sa.Date, primary_key=True, index=True))
+    tool: str = Field(max_length=32)
+    day_mask: int = 0
+    interactions: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    generations: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    acceptances: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    lines_accepted: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    input_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    output_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+    cost_cents: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+
+
+class TeamVersion(SQLModel, table=True):
+    """One counter bumped by every write to teams: each process reloads its team tree on a move."""
+
+    __tablename__ = "team_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+class SlackRequestSeen(SQLModel, table=True):
+    """A signed Slack request already accepted, kept while its timestamp is inside Slack's window.
+
+    Slack's signature has no nonce: an exact copy of a request verifies again for five
+    minutes. Every web process records what it accepts here and refuses what is already here.
+    """
+
+    __tablename__ = "slack_request_seen"
+
+    signature: str = Field(sa_column=sa.Column(sa.String(80), primary_key=True))
+    request_ts: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False, index=True))
+
+
+class OtlpSeries(SQLModel, table=True):
+    """Where one OpenTelemetry counter series stands, so each increment is counted once.
+
+    `series_key` is a keyed hash of the series' source, identity, metric and attributes (never
+    the attribute values themselves). `start_unix_nano` changes when an exporter restarts,
+    which starts the series again from zero; `total` is the series' running amount since then.
+    """
+
+    __tablename__ = "otlp_series"
+
+    series_key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    start_unix_nano: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    last_unix_nano: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    total: float = Field(sa_column=sa.Column(sa.Double, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column(index=True))

@@ -12,6 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from storage import rollup
 from storage.identities import owned_by, withdraw_claims
 from storage.models import (
     AuditEntry,
@@ -204,6 +205,7 @@ def delete_person_data(session: Session, person: Person) -> tuple[dict[str, int]
         ("audit_log", sa.delete(AuditEntry).where(col(AuditEntry.subject_person_id) == person.id)),
         ("person", sa.delete(Person).where(col(Person.id) == person.id)),
     ]
+    rollup.forget_identities(session, about)
     deleted: dict[str, int] = {}
     for table, statement in statements:
         result = session.execute(statement.execution_options(synchronize_session=False))

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col, select
 
+from storage import bulk_usage, partitions, rollup
 from storage.models import (
     AuditEntry,
     DailyUsage,
@@ -29,6 +30,12 @@ from storage.models import (
     VendorTeamMember,
     utcnow,
 )
+
+# Moved to storage/outbox.py; re-exported for existing callers.
+from storage.outbox import claim_due_messages as claim_due_messages  # noqa: PLC0414
+from storage.outbox import enqueue_message as enqueue_message  # noqa: PLC0414
+from storage.outbox import finish_message as finish_message  # noqa: PLC0414
+from storage.outbox import outbox_messages as outbox_messages  # noqa: PLC0414
 
 # Moved to storage/teams.py; re-exported (the `as` tells mypy so) for existing callers.
 from storage.teams import all_teams as all_teams  # noqa: PLC0414
@@ -95,16 +102,28 @@ def _chunks(rows: Sequence[Mapping[str, Any]], width: int) -> Iterable[Sequence[
         yield rows[start : start + size]
 
 
-def upsert_daily_usage(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+def upsert_daily_usage(
+    session: Session, rows: Sequence[Mapping[str, Any]], *, refresh_rollup: bool = True
+) -> int:
     """Insert or replace daily usage rows keyed on (identity_id, day), in bulk statements.
 
-    One statement executed with many parameter sets: SQLAlchemy batches it into multi-row
-    INSERT … ON CONFLICT statements ("insertmanyvalues") and compiles it once.
+    On PostgreSQL a batch of `bulk_usage.MIN_ROWS` or more is COPYed into a staging table and
+    applied by one INSERT … SELECT … ON CONFLICT (storage/bulk_usage.py); otherwise one
+    statement is executed with many parameter sets. Either way the rollup follows, unless
+    the caller writes in many batches and calls `rollup.refresh` itself, once, before commit
+    (`uptake import usage`: refreshing a week per batch rescans it per batch).
     """
     if not rows:
         return 0
+    partitions.ensure_months_for_days(session, {row["day"] for row in rows})
     insert = _insert_for(session)
     now = utcnow()
+    if session.get_bind().dialect.name == "postgresql" and len(rows) >= bulk_usage.MIN_ROWS:
+        # psycopg runs a statement once per row; COPY and one upsert are far faster.
+        bulk_usage.copy_upsert(session, rows, now)
+        if refresh_rollup:
+            rollup.refresh(session, ((row["identity_id"], row["day"]) for row in rows))
+        return len(rows)
     prepared = [{**row, "updated_at": now} for row in rows]
     # The Core table, not the ORM entity: the ORM's bulk path costs more than the database.
     statement = insert(_DAILY_USAGE)
@@ -116,6 +135,8 @@ def upsert_daily_usage(session: Session, rows: Sequence[Mapping[str, Any]]) -> i
         },
     )
     session.execute(statement, prepared)
+    if refresh_rollup:
+        rollup.refresh(session, ((row["identity_id"], row["day"]) for row in rows))
     return len(prepared)
 
 
@@ -381,9 +402,13 @@ def replace_source_day(
     session: Session, source: str, day: dt.date, rows: Sequence[Mapping[str, Any]]
 ) -> int:
     """Make `rows` the complete set of `source`'s rows for `day` (re-pulls never double)."""
-    session.execute(
-        sa.delete(DailyUsage).where(col(DailyUsage.source) == source, col(DailyUsage.day) == day)
-    )
+    replaced = session.execute(
+        sa.delete(DailyUsage)
+        .where(col(DailyUsage.source) == source, col(DailyUsage.day) == day)
+        .returning(col(DailyUsage.identity_id))
+    ).scalars()
+    gone = set(replaced) - {row["identity_id"] for row in rows}
+    rollup.refresh(session, ((identity_id, day) for identity_id in gone))
     return upsert_daily_usage(session, rows)
 
 
@@ -559,151 +584,6 @@ def people_by_slack_ids(session: Session, slack_user_ids: Iterable[str]) -> dict
             )
         )
     }
-
-
-# -- outbox ----------------------------------------------------------------------------------
-
-
-def enqueue_message(
-    session: Session,
-    *,
-    key: str,
-    kind: str,
-    channel: str,
-    payload: Mapping[str, Any],
-    person_id: int | None = None,
-    not_before: dt.datetime | None = None,
-) -> bool:
-    """Add a message unless one with the same idempotency key exists; True when added."""
-    insert = _insert_for(session)
-    now = utcnow()
-    result = session.execute(
-        insert(OutboxMessage)
-        .values(
-            idempotency_key=key,
-            kind=kind,
-            person_id=person_id,
-            channel=channel,
-            payload=dict(payload),
-            state=OutboxState.PENDING.value,
-            attempts=0,
-            next_attempt_at=not_before or now,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(col(OutboxMessage.id))
-    )
-    # rowcount is not reliable for INSERT … ON CONFLICT across drivers; RETURNING is.
-    return result.first() is not None
-
-
-def claim_due_messages(
-    session: Session,
-    *,
-    now: dt.datetime,
-    lease: dt.timedelta,
-    token: str,
-    limit: int,
-    keys: Sequence[str] | None = None,
-) -> list[OutboxMessage]:
-    """Atomically take up to `limit` due messages for this sender (identified by `token`).
-
-    Due means pending and past `next_attempt_at`, or left `sending` by a sender whose lease
-    ran out (it crashed mid-send). On PostgreSQL, rows another sender holds are skipped
-    (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers, which gives the same guarantee.
-    """
-    due = sa.or_(
-        sa.and_(
-            col(OutboxMessage.state) == OutboxState.PENDING.value,
-            col(OutboxMessage.next_attempt_at) <= now,
-        ),
-        sa.and_(
-            col(OutboxMessage.state) == OutboxState.SENDING.value,
-            col(OutboxMessage.claimed_until) < now,
-        ),
-    )
-    candidates = sa.select(col(OutboxMessage.id)).where(due)
-    if keys is not None:
-        candidates = candidates.where(col(OutboxMessage.idempotency_key).in_(list(keys)))
-    candidates = candidates.order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-    candidates = candidates.limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(candidates.scalar_subquery()), due)
-        .values(
-            state=OutboxState.SENDING.value,
-            claimed_until=now + lease,
-            claim_token=token,
-            attempts=OutboxMessage.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.claim_token == token,
-                OutboxMessage.state == OutboxState.SENDING.value,
-            )
-            .order_by(col(OutboxMessage.id))
-        )
-    )
-
-
-def finish_message(
-    session: Session,
-    message_id: int,
-    token: str,
-    *,
-    state: OutboxState,
-    at: dt.datetime,
-    sent_ts: str | None = None,
-    error: str | None = None,
-    retry_at: dt.datetime | None = None,
-) -> None:
-    """Record a message's outcome, if this sender still holds it."""
-    values: dict[str, Any] = {"state": state.value, "claimed_until": None, "last_error": error}
-    if state is OutboxState.SENT:
-        values.update(sent_ts=sent_ts, sent_at=at)
-    if retry_at is not None:
-        values["next_attempt_at"] = retry_at
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id, col(OutboxMessage.claim_token) == token)
-        .values(**values)
-    )
-    session.commit()
-
-
-def outbox_messages(session: Session, *, kind: str | None = None) -> list[OutboxMessage]:
-    """Every outbox message (optionally of one kind), oldest first."""
-    statement = select(OutboxMessage).order_by(col(OutboxMessage.id))
-    if kind:
-        statement = statement.where(OutboxMessage.kind == kind)
-    return list(session.exec(statement))
-
-
-def delete_usage_before(session: Session, cutoff: dt.date, batch: int = 50_000) -> int:
-    """Delete daily usage rows dated before `cutoff`, in batches (uses the `day` index)."""
-    total = 0
-    while True:
-        victims = (
-            sa.select(col(DailyUsage.identity_id), col(DailyUsage.day))
-            .where(col(DailyUsage.day) < cutoff)
-            .limit(batch)
-        )
-        result = session.execute(
-            sa.delete(DailyUsage).where(
-                sa.tuple_(col(DailyUsage.identity_id), col(DailyUsage.day)).in_(victims)
-            )
-        )
-        deleted = int(getattr(result, "rowcount", 0) or 0)
-        total += deleted
-        if deleted < batch:
-            return total
 
 
 # -- teams -----------------------------------------------------------------------------------

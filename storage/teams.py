@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from storage.models import Team
+from storage.models import Team, TeamVersion
 
 # Org-file teams are allowed by definition: an admin wrote the file.
 ORG_FILE_SOURCE = "org_file"
@@ -46,6 +47,7 @@ def upsert_teams(session: Session, teams: Sequence[Mapping[str, Any]]) -> dict[s
     }
     updates["allowed"] = sa.or_(col(Team.allowed), statement.excluded["allowed"])
     session.execute(statement.on_conflict_do_update(index_elements=["slug"], set_=updates))
+    bump_team_version(session)
     slugs = [str(team["slug"]) for team in teams]
     return {
         slug: team_id
@@ -62,4 +64,26 @@ def set_team_allowed(session: Session, team_id: int, *, allowed: bool) -> bool:
         return False
     team.allowed = allowed
     session.add(team)
+    bump_team_version(session)
     return True
+
+
+def team_version(session: Session) -> int:
+    """The teams' version: it moves whenever any team is added, changed, allowed or removed."""
+    found = session.execute(
+        sa.select(col(TeamVersion.version)).where(col(TeamVersion.id) == 1)
+    ).scalar_one_or_none()
+    return int(found or 0)
+
+
+def bump_team_version(session: Session) -> None:
+    """Tell every process that its cached team tree is stale (commits with the change)."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # A fresh row starts from the clock, not 1: a table emptied and refilled (tests, a restore)
+    # must never repeat a version a process has cached.
+    statement = insert(TeamVersion).values(id=1, version=time.time_ns() // 1000)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"], set_={"version": col(TeamVersion.version) + 1}
+        )
+    )

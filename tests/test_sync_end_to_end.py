@@ -545,6 +545,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Acceptance rate*\n45% (15 of 33)",
             "*Lines accepted*\n27",
             "*Features used*\ncode completion, copilot cli",
+            "*Outcomes*\nnot reported",
         ],
         "Claude Code": [
             "*Active days*\n3 of 28",
@@ -553,6 +554,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Lines accepted*\n93",
             "*Features used*\nedit tool",
             "*Cost* (estimated)\n$4.50",
+            "*Outcomes*\nnot reported",
         ],
         "Cursor": [
             "*Active days*\n3 of 28",
@@ -560,6 +562,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Acceptance rate*\n48% (30 of 63)",
             "*Lines accepted*\n48",
             "*Features used*\nagent, chat, tab",
+            "*Outcomes*\nnot reported",
         ],
         "OpenAI": [
             "*Active days*\n3 of 28",
@@ -567,6 +570,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Acceptance rate*\n—",
             "*Lines accepted*\n0",
             "*Features used*\napi",
+            "*Outcomes*\nnot reported",
         ],
     }
     text = freshness(answer)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.blocks.common import Block, context, header, section
+from bot.blocks.common import Block, code, context, header, section
 from bot.blocks.links import claim_review_blocks
 from bot.linking import LinkView
 from bot.tools import tool_label
@@ -78,8 +78,8 @@ def mapped_blocks(view: LinkView, target_user_id: str) -> list[Block]:
     """Confirms an admin mapping."""
     return [
         section(
-            f"Linked {tool_label(view.tool)} account `{view.external_id}` to <@{target_user_id}> "
-            "(verified). This is in the audit log they can read."
+            f"Linked {tool_label(view.tool)} account {code(view.external_id)} "
+            f"to <@{target_user_id}> (verified). This is in the audit log they can read."
         )
     ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
@@ -12,6 +13,32 @@ MAX_HEADER_TEXT = 150
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_CONTEXT_ELEMENTS = 10
+
+
+# `&` that does not already start one of the three entities Slack decodes.
+_BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
+# Typed backticks become this look-alike (U+02CB) so that they cannot close a code span.
+_BACKTICK_STAND_IN = "\u02cb"
+
+
+def escape(text: str) -> str:
+    """`text` shown literally in mrkdwn: no mention, broadcast or link in it is live.
+
+    Slack decodes only `&amp;`, `&lt;` and `&gt;`; those already in the text (Slack sends typed
+    `<` as `&lt;`) are kept, every other `&`, `<` and `>` is escaped.
+    """
+    return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: str, limit: int = 100) -> str:
+    """Typed input quoted as an inline code span: nothing in it renders as formatting.
+
+    A backtick in the input cannot close the span, a line break cannot end it, and mentions,
+    broadcasts and links in it are escaped; the span is never empty.
+    """
+    shown = "".join(ch if ch.isprintable() else " " for ch in text[:limit]).strip()
+    shown = shown.replace("`", _BACKTICK_STAND_IN)
+    return f"`{escape(shown)}`" if shown else "`(nothing)`"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks.common import Block, context, header, section
+from bot.blocks.common import Block, code, context, header, section
 from bot.blocks.ids import APPROVE_CLAIM, DENY_CLAIM
 from bot.linking import ClaimOutcome, ClaimStatus, LinkView, describe_link
 from bot.tools import tool_label
@@ -34,7 +34,7 @@ def links_blocks(views: Sequence[LinkView]) -> list[Block]:
 
 def claim_result_blocks(outcome: ClaimOutcome) -> list[Block]:
     """What the claimer is told."""
-    login = f"`{outcome.login}`"
+    login = code(outcome.login)
     text = {
         ClaimStatus.PENDING: f"Thanks: your claim to GitHub login {login} is waiting for an "
         "Uptake admin to verify it. Until then it shows nothing, so nobody can see someone "
@@ -66,7 +66,7 @@ def claim_review_blocks(claimer_user_id: str, login: str, identity_id: int) -> l
     value = str(identity_id)
     return [
         section(
-            f"<@{claimer_user_id}> claims GitHub login `{login}`. Approve only if you have "
+            f"<@{claimer_user_id}> claims GitHub login {code(login)}. Approve only if you have "
             "checked it is theirs: once verified, its Copilot usage shows in their `/myusage`."
         ),
         {
@@ -96,7 +96,7 @@ def claim_conflict_blocks(claimer_user_id: str, login: str) -> list[Block]:
     """The message to admins when a login is claimed twice."""
     return [
         section(
-            f":warning: <@{claimer_user_id}> tried to claim GitHub login `{login}`, which is "
+            f":warning: <@{claimer_user_id}> tried to claim GitHub login {code(login)}, which is "
             "already linked to or claimed by someone else. Nothing changed. Check with both "
             "people, then map it with `/uptake-admin map github LOGIN @person`."
         )
@@ -106,4 +106,4 @@ def claim_conflict_blocks(claimer_user_id: str, login: str) -> list[Block]:
 def claim_decided_blocks(login: str, approved: bool, admin_user_id: str) -> list[Block]:
     """Replaces the review message once an admin decided."""
     verdict = "approved" if approved else "denied"
-    return [section(f"GitHub login `{login}`: claim {verdict} by <@{admin_user_id}>.")]
+    return [section(f"GitHub login {code(login)}: claim {verdict} by <@{admin_user_id}>.")]

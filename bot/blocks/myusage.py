@@ -70,7 +70,9 @@ def _number(value: int) -> str:
     return f"{value:,}"
 
 
-def _tool_fields(usage: ToolUsage, window_days: int) -> list[str]:
+def _tool_fields(
+    usage: ToolUsage, window_days: int, outcomes: dict[str, int] | None = None
+) -> list[str]:
     rate = usage.acceptance_rate
     fields = [
         f"*Active days*\n{usage.active_days} of {window_days}",
@@ -84,7 +86,21 @@ def _tool_fields(usage: ToolUsage, window_days: int) -> list[str]:
     if usage.cost_cents is not None:
         label = "estimated" if usage.cost_estimated else "vendor-reported"
         fields.append(f"*Cost* ({label})\n${usage.cost_cents / 100:,.2f}")
+    fields.append(_outcome_field(outcomes))
     return fields
+
+
+def _outcome_field(outcomes: dict[str, int] | None) -> str:
+    """What came of the use, where the tool reports it (its own count: vendor-reported)."""
+    if outcomes is None:
+        return "*Outcomes*\nnot reported"
+    decided = outcomes["edits_accepted"] + outcomes["edits_rejected"]
+    return (
+        "*Outcomes* (vendor-reported)\n"
+        f"commits with AI {_number(outcomes['commits'])} · PRs {_number(outcomes['pull_requests'])}"
+        f" · lines +{_number(outcomes['lines_added'])}/−{_number(outcomes['lines_removed'])}"
+        f" · edits accepted {_number(outcomes['edits_accepted'])} of {_number(decided)}"
+    )
 
 
 def _freshness_line(summary: UsageSummary, now: dt.datetime) -> str:
@@ -150,7 +166,10 @@ def myusage_blocks(summary: UsageSummary, *, now: dt.datetime) -> list[Block]:
     shown = sorted(summary.tools, key=lambda t: (-t.active_days, t.tool))[:MAX_TOOL_SECTIONS]
     for usage in sorted(shown, key=lambda t: t.tool):
         blocks.append(
-            section(f"*{tool_label(usage.tool)}*", fields=_tool_fields(usage, summary.window_days))
+            section(
+                f"*{tool_label(usage.tool)}*",
+                fields=_tool_fields(usage, summary.window_days, summary.outcomes.get(usage.tool)),
+            )
         )
     if len(summary.tools) > len(shown):
         blocks.append(

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier, TierThresholds
-from bot.blocks.common import Block, context, divider, header, section
+from bot.blocks.common import Block, code, context, divider, header, section
 from bot.figures.releases import ACCEPTANCE, Release
 from bot.teams import TeamRef
 from bot.tools import tool_label
@@ -80,14 +80,14 @@ def team_list_blocks(
 def ambiguous_team_blocks(word: str, matches: Sequence[TeamRef]) -> list[Block]:
     """When a name matches several teams."""
     options = ", ".join(f"`{t.slug}`" for t in matches[:20])
-    return [section(f"`{word}` matches several teams: {options}. Use the full name.")]
+    return [section(f"{code(word)} matches several teams: {options}. Use the full name.")]
 
 
 def not_allowed_blocks(word: str) -> list[Block]:
     """No such team, or not one the caller may see (indistinguishable on purpose)."""
     return [
         section(
-            f"I can't show you `{word}`: it is not a team you belong to or manage "
+            f"I can't show you {code(word)}: it is not a team you belong to or manage "
             "(or it doesn't exist). `/teamusage` lists yours."
         )
     ]

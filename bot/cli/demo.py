@@ -138,10 +138,19 @@ def _write_digest_preview(engine: Engine, services: Services) -> None:
     )
     if not squads:
         return
-    team = squads[len(squads) // 2][2]
-    digest = build_digest(
-        engine, team, week=digest_week(now, "UTC"), now=now, narrative=TemplateNarrative()
-    )
+    # From the median outwards, the first squad whose week was not quiet (a quiet week's digest
+    # is one line, without the chart a newcomer should see).
+    middle = len(squads) // 2
+    order = sorted(range(len(squads)), key=lambda n: (abs(n - middle), n))
+    week = digest_week(now, "UTC")
+    team, digest = squads[middle][2], None
+    for position in order:
+        candidate = squads[position][2]
+        built = build_digest(engine, candidate, week=week, now=now, narrative=TemplateNarrative())
+        if built is not None and (digest is None or not built.quiet):
+            team, digest = candidate, built
+            if not built.quiet:
+                break
     if digest is None:
         return
     Path("digest-preview.txt").write_text(blocks_to_text(digest.blocks) + "\n")

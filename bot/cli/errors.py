@@ -155,8 +155,9 @@ def _slack(exc: BaseException, settings: Settings) -> Failure | None:
     if error in _TOKEN_ERRORS:
         if method == "apps.connections.open":
             return Failure(
+                # Not "Basic Information": log redaction reads "Basic …" as a credential.
                 f"Slack refused SLACK_APP_TOKEN ({error}): use an app-level token (xapp-) "
-                "with connections:write from the app's Basic Information page",
+                "with connections:write, from the app's settings under App-Level Tokens",
                 CONFIGURATION,
             )
         return Failure(
@@ -194,19 +195,22 @@ def _network(exc: BaseException, settings: Settings) -> Failure | None:
 
 
 def _port(exc: BaseException, settings: Settings) -> Failure | None:
-    if not isinstance(exc, OSError):
+    if not isinstance(exc, OSError) or exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+        return None
+    # The clock's metrics server (prometheus_client) listens on METRICS_PORT; the web on PORT.
+    if any("prometheus_client" in f.filename for f in _frames(exc)):
+        port, setting = settings.metrics_port, "METRICS_PORT (0 turns metrics off)"
+    elif exc.errno == errno.EADDRINUSE or any("waitress" in f.filename for f in _frames(exc)):
+        port, setting = settings.port, "PORT"
+    else:
         return None
     if exc.errno == errno.EADDRINUSE:
         return Failure(
-            f"port {settings.port} is already in use: stop what listens there or set PORT",
-            RUNTIME,
+            f"port {port} is already in use: stop what listens there or set {setting}", RUNTIME
         )
-    if exc.errno == errno.EACCES and any("waitress" in f.filename for f in _frames(exc)):
-        return Failure(
-            f"not allowed to listen on port {settings.port}: set PORT above 1023",
-            CONFIGURATION,
-        )
-    return None
+    return Failure(
+        f"not allowed to listen on port {port}: set {setting}, above 1023", CONFIGURATION
+    )
 
 
 def _frames(exc: BaseException) -> traceback.StackSummary:

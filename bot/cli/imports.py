@@ -30,7 +30,8 @@ from bot.settings import Settings
 #: How many team slugs one line of a plan names before it says how many more there are.
 SLUGS_SHOWN = 8
 
-ImportHandler = Callable[[Engine, argparse.Namespace], int]
+#: A kind's import: (database, arguments, the largest file it may read) -> exit status.
+ImportHandler = Callable[[Engine, argparse.Namespace, int], int]
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -114,7 +115,7 @@ def import_file(settings: Settings, args: argparse.Namespace) -> int:
     path: Path = args.file
     try:
         with _database(settings, dry_run=args.dry_run) as engine:
-            return handlers[args.import_kind](engine, args)
+            return handlers[args.import_kind](engine, args, settings.import_max_bytes)
     except FileRejected as exc:
         for line, problem in exc.problems:
             print(f"{path}:{line}: {problem}" if line else f"{path}: {problem}", file=sys.stderr)
@@ -133,8 +134,8 @@ def _database(settings: Settings, *, dry_run: bool) -> Iterator[Engine]:
         yield engine
 
 
-def _import_usage(engine: Engine, args: argparse.Namespace) -> int:
-    result = import_usage(engine, args.file, dry_run=args.dry_run)
+def _import_usage(engine: Engine, args: argparse.Namespace, max_bytes: int) -> int:
+    result = import_usage(engine, args.file, dry_run=args.dry_run, max_bytes=max_bytes)
     counts = (
         f"{result.rows} rows ({result.replaced_rows} replacing days already stored) "
         f"for {result.identities} identities "
@@ -147,8 +148,10 @@ def _import_usage(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_identities(engine: Engine, args: argparse.Namespace) -> int:
-    result = import_identity_map(engine, args.file, admin="cli", dry_run=args.dry_run)
+def _import_identities(engine: Engine, args: argparse.Namespace, max_bytes: int) -> int:
+    result = import_identity_map(
+        engine, args.file, admin="cli", dry_run=args.dry_run, max_bytes=max_bytes
+    )
     changes = result.changes
     counts = (
         f"{result.accounts} account(s): {changes.get(MapChange.LINKED, 0)} newly linked, "
@@ -163,8 +166,8 @@ def _import_identities(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_org(engine: Engine, args: argparse.Namespace) -> int:
-    plan = plan_org(engine, args.file)
+def _import_org(engine: Engine, args: argparse.Namespace, max_bytes: int) -> int:
+    plan = plan_org(engine, args.file, max_bytes=max_bytes)
     print("\n".join(describe_plan(plan)))
     if args.dry_run:
         print("Dry run: nothing was written.")
@@ -174,7 +177,7 @@ def _import_org(engine: Engine, args: argparse.Namespace) -> int:
     if plan.removed and not args.yes and not _removal_confirmed(plan):
         return 1
     try:
-        done = import_org(engine, args.file, remove=plan.removed)
+        done = import_org(engine, args.file, remove=plan.removed, max_bytes=max_bytes)
     except RemovalNotConfirmed as exc:
         print(
             f"uptake import: the teams changed meanwhile: the file would now also remove "

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
@@ -105,24 +106,41 @@ def serve_http(settings: Settings, _args: argparse.Namespace) -> int:
         app = create_app(settings, engine=engine)
         logger.info("serving Slack requests on port %d", settings.port)
         serve(
-            UptakeWSGI(app, engine),
+            UptakeWSGI(app, engine, settings=settings),
             host="0.0.0.0",  # noqa: S104  (the platform's router is in front)
             port=settings.port,
             threads=settings.web_threads,
+            # Refuse larger bodies before reading them; each route has its own, smaller cap.
+            max_request_body_size=max(settings.slack_max_body_bytes, settings.otlp_max_body_bytes),
         )
     return 0
 
 
 def socket(settings: Settings, _args: argparse.Namespace) -> int:
-    """Answer Slack over a Socket Mode connection."""
+    """Answer Slack over a Socket Mode connection until stopped (SIGTERM or Ctrl-C)."""
     if settings.slack_bot_token is None or settings.slack_app_token is None:
         print("uptake socket needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN", file=sys.stderr)
         return 2
+    app_token = settings.slack_app_token.get_secret_value()
     with engine_for(settings) as engine:
         app = create_app(settings, engine=engine)
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        with beating(engine, "socket", alive=handler.client.is_connected):
-            handler.start()  # type: ignore[no-untyped-call]
+        handler = SocketModeHandler(app, app_token)
+        stopping = threading.Event()
+        # Platforms stop processes with SIGTERM: close the connection so Slack stops sending.
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        # The first URL is asked for here rather than by slack_sdk, which would log a refused
+        # app token as an error before `uptake` says it in one line.
+        handler.client.wss_uri = app.client.apps_connections_open(app_token=app_token)["url"]
+        try:
+            handler.connect()  # type: ignore[no-untyped-call]
+            # Beating starts connected, so the first beat is at once rather than a minute on.
+            with beating(engine, "socket", alive=handler.client.is_connected):
+                logger.info("socket: answering Slack over Socket Mode")
+                while not stopping.wait(timeout=1):
+                    pass
+            logger.info("socket: stopping")
+        finally:
+            handler.close()  # type: ignore[no-untyped-call]
     return 0
 
 

@@ -8,6 +8,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+# Pages one paged call may follow: a vendor handing out a fresh `next` page forever stops here.
+MAX_PAGES = 1_000
+
 
 class CollectorError(Exception):
     """A source could not be read; the message is safe to log and store (no secrets)."""
@@ -48,6 +51,8 @@ class Collector(abc.ABC):
     earliest_day: ClassVar[dt.date | None] = None
     # How far back the vendor keeps data, in days (None: no documented limit).
     history_days: ClassVar[int | None] = None
+    # Pages one paged call may follow before the sync fails (see `http.page_numbers`).
+    max_pages: int = MAX_PAGES
 
     def latest_complete_day(self, now: dt.datetime) -> dt.date:
         """The newest day that can be complete at `now` (yesterday, UTC, by default)."""

@@ -37,7 +37,7 @@ from importlib import metadata
 from typing import Any
 
 from bot.collectors.base import Collector, CollectorError, DayReport, MalformedReport, VendorRecord
-from bot.collectors.http import VendorHTTP, decode_json
+from bot.collectors.http import VendorHTTP, decode_json, page_numbers
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -46,8 +46,6 @@ REPORT_PATH = "/v1/organizations/usage_report/claude_code"
 ANTHROPIC_VERSION = "2023-06-01"
 # The documented maximum page size; fewer, larger pages keep a 65,000-person org quick.
 PAGE_LIMIT = 1000
-# A runaway-pagination guard: 10 million rows for a single day is far beyond any real org.
-MAX_PAGES = 10_000
 # "Data usually appears within 1 hour ... only data older than 1 hour is returned" (CC-GUIDE):
 # a day counts as complete two hours after it ends, allowing for the "usually".
 REPORT_LAG = dt.timedelta(hours=2)
@@ -108,7 +106,7 @@ class ClaudeCodeCollector(Collector):
         totals: dict[str, _ActorDay] = {}
         cursor: str | None = None
         seen: set[str] = set()
-        for page_number in range(1, MAX_PAGES + 1):
+        for page_number in page_numbers(self.source, f"usage report for {day}", self.max_pages):
             params: dict[str, str | int] = {"starting_at": day.isoformat(), "limit": PAGE_LIMIT}
             if cursor is not None:
                 params["page"] = cursor
@@ -133,7 +131,7 @@ class ClaudeCodeCollector(Collector):
                     f"{self.source}: usage report for {day} repeated a page cursor"
                 )
             seen.add(cursor)
-        raise MalformedReport(f"{self.source}: usage report for {day} exceeded {MAX_PAGES} pages")
+        raise AssertionError("unreachable: page_numbers raises past its cap")  # pragma: no cover
 
     def _get_page(self, params: Mapping[str, str | int]) -> dict[str, Any]:
         response = self._http.request("GET", REPORT_PATH, params=dict(params))

@@ -45,7 +45,13 @@ from bot.collectors.base import (
     ReportNotReady,
     VendorRecord,
 )
-from bot.collectors.http import VendorHTTP, decode_json, retry_after_seconds
+from bot.collectors.http import (
+    RequestBudget,
+    VendorHTTP,
+    decode_json,
+    page_numbers,
+    retry_after_seconds,
+)
 from bot.settings import Settings
 from storage import queries
 from storage.engine import session as open_session
@@ -60,6 +66,8 @@ USER_AGENT = "uptake-copilot-collector"
 REPORTS_START = dt.date(2025, 10, 10)
 MAX_LINK_REFRESHES = 2
 SEATS_PER_PAGE = 100
+# A report file holds one line per user for one day: generous, but still a cap on memory.
+MAX_REPORT_FILE_BYTES = 256 * 1024 * 1024
 TEAM_SOURCE = "github"
 # Team.slug holds 100 characters, and vendor team slugs carry a "github:" prefix.
 _MAX_TEAM_KEY = 100
@@ -145,6 +153,7 @@ class CopilotCollector(Collector):
             "timeout": settings.vendor_timeout_seconds,
             "retry_budget": settings.vendor_retry_budget_seconds,
             "sleep": sleep,
+            "budget": RequestBudget(self.source),  # one budget for the API and the downloads
         }
         self._api = VendorHTTP(
             self.source,
@@ -158,7 +167,13 @@ class CopilotCollector(Collector):
             **common,
         )
         # Download links are signed URLs on another host: the GitHub token must never go there.
-        self._downloads = VendorHTTP(self.source, "", headers={"User-Agent": USER_AGENT}, **common)
+        self._downloads = VendorHTTP(
+            self.source,
+            "",
+            headers={"User-Agent": USER_AGENT},
+            max_body_bytes=MAX_REPORT_FILE_BYTES,
+            **common,
+        )
 
     # -- daily usage -------------------------------------------------------------------------
 
@@ -203,9 +218,9 @@ class CopilotCollector(Collector):
         params: dict[str, Any] | None = {"per_page": SEATS_PER_PAGE}
         seats: dict[str, dict[str, Any]] = {}
         visited: set[str] = set()
-        page = 0
-        while url is not None:
-            page += 1
+        for page in page_numbers(self.source, "seat list", self.max_pages):
+            if url is None:
+                break
             where = f"{self.source}: seat list page {page}"
             response = self._api_get(url, params=params)
             if response.status_code != 200:

@@ -1,4 +1,14 @@
-"""HTTP for collectors: timeouts, and retries that honour Retry-After within a time budget."""
+"""HTTP for collectors: timeouts, retries that honour Retry-After, and caps on everything.
+
+A vendor can misbehave without failing: a `next` page on every page, a body without end, a
+sync that never finishes. Each has a cap, and hitting one is a `CollectorError` that says
+which, so the sync records it and `uptake sources` shows it:
+
+- `MAX_PAGES` pages per paged call (`page_numbers`);
+- `MAX_BODY_BYTES` per response body, read streaming and refused past the cap;
+- a `RequestBudget` per sync of a source: `MAX_REQUESTS_PER_SYNC` requests and
+  `MAX_SYNC_SECONDS` of wall time.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +16,12 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 
-from bot.collectors.base import CollectorError, MalformedReport
+from bot.collectors.base import MAX_PAGES, CollectorError, MalformedReport
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +29,57 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504, 529})
 # Headers that carry credentials: never sent to any host but the vendor's own.
 SECRET_HEADERS = ("authorization", "x-api-key", "proxy-authorization")
+MAX_BODY_BYTES = 32 * 1024 * 1024
+MAX_REQUESTS_PER_SYNC = 100_000
+MAX_SYNC_SECONDS = 4 * 3600.0
+
+
+def page_numbers(source: str, what: str, cap: int = MAX_PAGES) -> Iterator[int]:
+    """Page numbers 1..`cap` for a paging loop; asking for one more raises `CollectorError`.
+
+    Repeated cursors are caught where they are read; this catches a vendor that hands out a
+    fresh `next` page forever.
+    """
+    yield from range(1, cap + 1)
+    raise CollectorError(
+        f"{source}: {what}: stopped after {cap:,} pages: the vendor kept returning a next page"
+    )
+
+
+class RequestBudget:
+    """The requests and wall time one sync of one source may spend."""
+
+    def __init__(
+        self,
+        source: str,
+        *,
+        max_requests: int = MAX_REQUESTS_PER_SYNC,
+        max_seconds: float = MAX_SYNC_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.source = source
+        self.requests = 0
+        self._max_requests = max_requests
+        self._max_seconds = max_seconds
+        self._clock = clock
+        self._started: float | None = None
+
+    def spend(self) -> None:
+        """Count one request about to be sent; raise `CollectorError` once over budget."""
+        now = self._clock()
+        if self._started is None:
+            self._started = now
+        if self.requests >= self._max_requests:
+            raise CollectorError(
+                f"{self.source}: stopped after {self.requests:,} requests: "
+                "the sync's request budget is spent"
+            )
+        if now - self._started > self._max_seconds:
+            raise CollectorError(
+                f"{self.source}: stopped after {(now - self._started) / 60:,.0f} minutes: "
+                "the sync's time budget is spent"
+            )
+        self.requests += 1
 
 
 def retry_after_seconds(response: httpx.Response, now: float | None = None) -> float | None:
@@ -34,6 +95,10 @@ def retry_after_seconds(response: httpx.Response, now: float | None = None) -> f
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class BodyTooLarge(Exception):
+    """A response body went past its cap (raised from inside a transport)."""
 
 
 class VendorHTTP:
@@ -55,8 +120,12 @@ class VendorHTTP:
         max_attempts: int = 8,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        budget: RequestBudget | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
         self.source = source
+        self.budget = budget or RequestBudget(source)
+        self._max_body_bytes = max_body_bytes
         origin = httpx.URL(base_url)
 
         def keep_credentials_home(request: httpx.Request) -> None:
@@ -92,8 +161,10 @@ class VendorHTTP:
         spent = 0.0
         for attempt in range(1, self._max_attempts + 1):
             wait: float
+            self.budget.spend()
             try:
-                response = self._client.request(method, url, **kwargs)
+                with self._client.stream(method, url, **kwargs) as response:
+                    self._read_capped(response, url)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 problem = f"{type(exc).__name__} calling {_path(url)}"
                 wait = _backoff(attempt)
@@ -119,6 +190,25 @@ class VendorHTTP:
             self._sleep(wait)
             spent += wait
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read_capped(self, response: httpx.Response, url: str) -> None:
+        """Read the body into `response`, refusing it past `max_body_bytes` (decoded)."""
+        cap = self._max_body_bytes
+        too_big = MalformedReport(
+            f"{self.source}: the body of {_path(url)} is over {cap / 2**20:,.0f} MB; refused"
+        )
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise too_big
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > cap:  # counted after decompression: a small gzip bomb is refused too
+                raise too_big
+            chunks.append(chunk)
+        # What `Response.read()` does, with the cap: `.json()` and `.text` work from here.
+        response._content = b"".join(chunks)
 
     def get_json(self, url: str, **kwargs: Any) -> Any:
         """GET and decode JSON, raising `MalformedReport` when the body is not JSON."""

@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+import httpx2
 import openai
+from openai.pagination import SyncConversationCursorPage
 from openai.types.admin.organization.organization_user import OrganizationUser
 from openai.types.admin.organization.usage_completions_response import (
     DataResultOrganizationUsageCompletionsResult,
@@ -35,7 +37,13 @@ from bot.collectors.base import (
     ReportNotReady,
     VendorRecord,
 )
-from bot.collectors.http import RETRYABLE_STATUS
+from bot.collectors.http import (
+    MAX_BODY_BYTES,
+    RETRYABLE_STATUS,
+    BodyTooLarge,
+    RequestBudget,
+    page_numbers,
+)
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -97,12 +105,14 @@ class OpenAICollector(Collector):
             # Check pages against the SDK's models, instead of building partial objects from a
             # body with missing or mistyped fields.
             _strict_response_validation=True,
+            http_client=openai.DefaultHttpxClient(transport=_CappedTransport(MAX_BODY_BYTES)),
         )
         # The admin key already names its organization; OPENAI_ORG_ID and OPENAI_PROJECT_ID,
         # which the SDK reads from the environment, belong to other uses of the package.
         self._client.organization = None
         self._client.project = None
         self._retry_budget = settings.vendor_retry_budget_seconds
+        self._budget = RequestBudget(self.source)
         self._sleep = sleep
         self._directory: dict[str, str | None] | None = None
 
@@ -142,7 +152,9 @@ class OpenAICollector(Collector):
         unattributed = outside = 0
         cursor: str | None = None
         cursors: set[str] = set()
-        while True:
+        for _ in page_numbers(
+            self.source, f"{USAGE_PATH} for {window[0]}..{window[-1]}", self.max_pages
+        ):
             page = self._call(USAGE_PATH, functools.partial(self._usage_page, start, end, cursor))
             for bucket in page.data:
                 day = _bucket_day(bucket.start_time, bucket.end_time)
@@ -200,10 +212,12 @@ class OpenAICollector(Collector):
         if self._directory is not None:
             return self._directory
         users = self._client.admin.organization.users
-        page = self._call(USERS_PATH, functools.partial(users.list, limit=USERS_PAGE_SIZE))
+        next_page: Callable[[], SyncConversationCursorPage[OrganizationUser]]
+        next_page = functools.partial(users.list, limit=USERS_PAGE_SIZE)
         directory: dict[str, str | None] = {}
         cursors: set[str] = set()
-        while True:
+        for _ in page_numbers(self.source, USERS_PATH, self.max_pages):
+            page = self._call(USERS_PATH, next_page)
             for user in page.data:
                 directory[user.id] = _linkable_email(user)
             if page.has_more is None:
@@ -215,7 +229,7 @@ class OpenAICollector(Collector):
                     f"openai: {USERS_PATH} says it has more pages but gives no new last_id"
                 )
             cursors.add(page.last_id)
-            page = self._call(USERS_PATH, page.get_next_page)
+            next_page = page.get_next_page
         self._directory = directory
         return directory
 
@@ -229,8 +243,11 @@ class OpenAICollector(Collector):
         """
         spent = 0.0
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            self._budget.spend()
             try:
                 return request()
+            except BodyTooLarge as exc:  # read after the SDK's own error handling
+                raise MalformedReport(f"openai: a page of {path} {exc}") from None
             except openai.APIStatusError as exc:
                 status = exc.status_code
                 if status in (401, 403):
@@ -244,6 +261,8 @@ class OpenAICollector(Collector):
             except openai.APITimeoutError:
                 problem, wait = "timed out", _backoff(attempt)
             except openai.APIConnectionError as exc:
+                if isinstance(exc.__cause__, BodyTooLarge):
+                    raise MalformedReport(f"openai: a page of {path} {exc.__cause__}") from None
                 problem, wait = (
                     f"connection failed ({type(exc.__cause__).__name__})",
                     _backoff(attempt),
@@ -266,6 +285,53 @@ class OpenAICollector(Collector):
             self._sleep(wait)
             spent += wait
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class _CappedTransport(httpx2.BaseTransport):
+    """The SDK's transport, with response bodies that stop at `max_bytes`.
+
+    Reading past the cap raises `BodyTooLarge`, which the SDK wraps as a connection error
+    with it as the cause; `_call` turns that into a `MalformedReport`.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._transport = httpx2.HTTPTransport()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = self._transport.handle_request(request)
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self._max_bytes:
+            response.close()
+            raise BodyTooLarge(self._refusal())
+        stream = response.stream
+        assert isinstance(stream, httpx2.SyncByteStream)
+        response.stream = _CappedStream(stream, self._max_bytes, self._refusal())
+        return response
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def _refusal(self) -> str:
+        return f"is over {self._max_bytes / 2**20:,.0f} MB; refused"
+
+
+class _CappedStream(httpx2.SyncByteStream):
+    def __init__(self, stream: httpx2.SyncByteStream, max_bytes: int, refusal: str) -> None:
+        self._stream = stream
+        self._max_bytes = max_bytes
+        self._refusal = refusal
+
+    def __iter__(self) -> Iterator[bytes]:
+        size = 0
+        for chunk in self._stream:
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise BodyTooLarge(self._refusal)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def _windows(days: Sequence[dt.date]) -> Iterator[list[dt.date]]:

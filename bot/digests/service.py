@@ -7,9 +7,12 @@ digest when it is back the same week (never last week's, late).
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
+import multiprocessing
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -197,46 +200,77 @@ def build_digest(
     return Digest(release, blocks, digest_title(release), chart, quiet=False, trend=trend)
 
 
+CHART_WORKERS = 2  # chart processes: matplotlib draws under one lock per process
+_POOL_MIN_CHARTS = 4  # fewer charts than this are drawn inline (no process start-up)
+_IN_FLIGHT = 2  # charts waiting in the pool per worker: bounded memory
+
+
+@dataclass(slots=True)
+class _Chart:
+    """A team's trend chart to draw once, and the digests (outbox keys) it goes with."""
+
+    team: TeamRef
+    about: Period
+    trend: tuple[TrendPoint, ...]
+    recipients: list[tuple[str, str]]  # (outbox key of the digest, recipient)
+
+
 def send_weekly_digests(
     *,
     engine: Engine,
     team_sources: Sequence[str],
     narrative: NarrativeWriter,
     now: dt.datetime,
+    chart_workers: int = CHART_WORKERS,
 ) -> int:
     """Put every digest that is due this local week in the outbox (once per key).
 
     A digest whose week has no release yet (its data is still coming in) is left for a later
-    run in the same week; the outbox key makes every run after the first a no-op.
+    run in the same week; the outbox key makes every run after the first a no-op. Each digest
+    is queued as soon as it is built and then dropped; only its chart's dozen trend points are
+    kept, and the charts (one per team, however many recipients) are drawn afterwards in a
+    small process pool and queued as each is ready. A crash between the two loses a chart,
+    never a digest: the next run sees the digest queued and sends nothing twice.
     """
     teams = load_teams(engine, team_sources)
-    built: dict[tuple[int, str], Digest | None] = {}
-    queued = 0
+    due: list[tuple[Recipient, str, Period]] = []
     for recipient in recipients(engine, teams):
         send_at = send_time_this_week(recipient, now)
         if now < send_at:
             continue
         year, week = local_week(now, recipient.tz)
         key = f"digest:{recipient.recipient}:{recipient.team.id}:{year}-W{week:02d}"
-        with open_session(engine) as session:
-            if queries.outbox_states([key], session=session):
-                continue  # already queued or sent this week
+        due.append((recipient, key, digest_week(now, recipient.tz)))
+    with open_session(engine) as session:
+        queued_before = queries.outbox_states([key for _, key, _ in due], session=session)
+    charts: dict[tuple[int, str], _Chart] = {}
+    queued = 0
+    # Recipients are sorted by team: only the current team's digest is held, and everyone who
+    # gets one team's digest for one week gets the same one.
+    current: tuple[int, str] | None = None
+    digest: Digest | None = None
+    for recipient, key, about in due:
+        if key in queued_before:
+            continue  # already queued or sent this week
         if not may_receive_digest(engine, recipient.team.id, recipient.recipient):
-            continue  # left the team (or unsubscribed) since subscribing: see bot.digests.audience
-        # Everyone who gets one team's digest for one week gets the same one: build it once.
-        about = digest_week(now, recipient.tz)
-        if (recipient.team.id, about.name) not in built:
+            continue  # left the team (or unsubscribed) since subscribing: see audience.py
+        if current != (recipient.team.id, about.name):
+            current, digest = (recipient.team.id, about.name), None
             try:
-                built[(recipient.team.id, about.name)] = build_digest(
-                    engine, recipient.team, week=about, now=now, narrative=narrative
+                digest = build_digest(
+                    engine,
+                    recipient.team,
+                    week=about,
+                    now=now,
+                    narrative=narrative,
+                    with_chart=False,
                 )
             except Exception:  # one team's failure must not stop the other digests
                 logger.exception("building a digest failed")
                 continue
-        digest = built[(recipient.team.id, about.name)]
         if digest is None or (digest.quiet and recipient.quiet == "none"):
             continue
-        queued += enqueue(
+        added = enqueue(
             engine,
             key=key,
             kind="digest",
@@ -246,20 +280,70 @@ def send_weekly_digests(
             blocks=digest.blocks,
             now=now,
         )
-        if digest.chart is not None:
-            enqueue(
-                engine,
-                key=f"{key}:chart",
-                kind="digest_chart",
-                channel=recipient.recipient,
-                team_id=recipient.team.id,
-                text="",
-                now=now,
-                file=(
-                    digest.chart,
-                    f"uptake-{recipient.team.slug.replace(':', '-')}-{about.iso_week}.png",
-                    f"{recipient.team.name}: 12-week trend to {about.iso_week}",
-                ),
-            )
+        queued += int(added)
+        if added and digest.trend:
+            chart = charts.setdefault(current, _Chart(recipient.team, about, digest.trend, []))
+            chart.recipients.append((key, recipient.recipient))
     logger.info("digests: queued %d", queued)
+    _queue_charts(engine, list(charts.values()), workers=chart_workers, now=now)
     return queued
+
+
+def _queue_charts(engine: Engine, charts: list[_Chart], *, workers: int, now: dt.datetime) -> None:
+    """Draw each team's chart (in a process pool when there are many) and queue it."""
+    if workers <= 1 or len(charts) < _POOL_MIN_CHARTS:
+        for chart in charts:
+            _queue_chart(engine, chart, _drawn(chart), now=now)
+        return
+    context = multiprocessing.get_context("spawn")  # no copy of this process's connections
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        waiting: collections.deque[tuple[_Chart, Future[bytes]]] = collections.deque()
+        for chart in charts:
+            waiting.append(
+                (chart, pool.submit(trend_chart_png, list(chart.trend), title=_title(chart)))
+            )
+            while len(waiting) > _IN_FLIGHT * workers:
+                _queue_chart(engine, *_result(*waiting.popleft()), now=now)
+        while waiting:
+            _queue_chart(engine, *_result(*waiting.popleft()), now=now)
+
+
+def _title(chart: _Chart) -> str:
+    return f"{chart.team.name}: weekly active share (~)"
+
+
+def _drawn(chart: _Chart) -> bytes | None:
+    try:
+        return trend_chart_png(list(chart.trend), title=_title(chart))
+    except Exception:  # a chart that cannot be drawn must not stop the others
+        logger.exception("drawing a digest chart failed")
+        return None
+
+
+def _result(chart: _Chart, future: Future[bytes]) -> tuple[_Chart, bytes | None]:
+    try:
+        return chart, future.result()
+    except Exception:
+        logger.exception("drawing a digest chart failed")
+        return chart, None
+
+
+def _queue_chart(engine: Engine, chart: _Chart, png: bytes | None, *, now: dt.datetime) -> None:
+    if png is None:
+        return
+    team, week = chart.team, chart.about.iso_week
+    for key, recipient in chart.recipients:
+        enqueue(
+            engine,
+            key=f"{key}:chart",
+            kind="digest_chart",
+            channel=recipient,
+            team_id=team.id,
+            text="",
+            now=now,
+            file=(
+                png,
+                f"uptake-{team.slug.replace(':', '-')}-{week}.png",
+                f"{team.name}: 12-week trend to {week}",
+            ),
+        )

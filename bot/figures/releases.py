@@ -37,6 +37,7 @@ from bot.figures.periods import Period, last_complete
 from bot.teams import TeamRef
 from bot.tools import COPILOT
 from storage import releases as store
+from storage import rollup
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -93,8 +94,8 @@ class PersonFacts:
     """One person's part in a period's figures."""
 
     active: bool = False
-    tier_days: set[dt.date] = field(default_factory=set)
-    habit_weeks: set[int] = field(default_factory=set)
+    tier_days: int = 0  # distinct active days in the trailing tier window
+    habit_weeks: int = 0  # weeks with an active day, of the last HABIT_WEEKS
     tools: set[str] = field(default_factory=set)
     generations: int = 0
     acceptances: int = 0
@@ -146,7 +147,7 @@ def compute_releases(
             return 0
         people = team_people(teams, store.direct_members(session))
         everyone = set().union(*(people[team.id] for team in todo))
-        facts = _facts(session, everyone, period)
+        facts = person_facts(session, everyone, period)
         idle, holders = _seats(session, everyone, period)
         keys = store.record_keys(session, everyone, new_record_key)
         tool_list = tuple(sorted(set(tools)))
@@ -177,26 +178,71 @@ def compute_releases(
     return len(rows)
 
 
-def _facts(session: Any, everyone: set[int], period: Period) -> dict[int, PersonFacts]:
+def person_facts(session: Any, everyone: set[int], period: Period) -> dict[int, PersonFacts]:
+    """Each person's facts for the period, folded from their weekly rollup rows one person at
+    a time (a person's rows arrive together): memory grows with people, never with days."""
+    if period.start.weekday() != 0:  # the rollup's totals are whole ISO weeks
+        raise ValueError(f"period {period.name} does not start on a Monday")
     end = period.end
     tier_start = end - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
     habit_start = end - dt.timedelta(days=7 * HABIT_WEEKS - 1)
-    since = min(period.start, tier_start, habit_start)
-    facts: dict[int, PersonFacts] = defaultdict(PersonFacts)
-    for person, day, tool, generations, acceptances in store.active_usage(session, since, end):
-        if person not in everyone:
-            continue
-        fact = facts[person]
-        if day >= tier_start:
-            fact.tier_days.add(day)
-        if day >= habit_start:
-            fact.habit_weeks.add((day - habit_start).days // 7)
-        if day >= period.start:
+    windows = _Windows(period.start, tier_start, habit_start, end)
+    facts: dict[int, PersonFacts] = {}
+    current: int | None = None
+    weeks: dict[dt.date, int] = {}
+    fact = PersonFacts()
+    for person, week, tool, mask, generations, acceptances in rollup.person_weeks(
+        session, min(period.start, tier_start, habit_start), end
+    ):
+        if person != current:
+            if current is not None and current in everyone:
+                facts[current] = windows.fold(fact, weeks)
+            current, weeks, fact = person, {}, PersonFacts()
+        weeks[week] = weeks.get(week, 0) | mask
+        if mask & windows.bits(week)[0]:  # a week inside the period: all its days are in it
             fact.active = True
             fact.tools.add(tool)
             fact.generations += generations
             fact.acceptances += acceptances
+    if current is not None and current in everyone:
+        facts[current] = windows.fold(fact, weeks)
     return facts
+
+
+class _Windows:
+    """Which day-mask bits of a week fall in the period, the tier and the habit windows."""
+
+    def __init__(self, start: dt.date, tier_start: dt.date, habit_start: dt.date, end: dt.date):
+        self._ranges = ((start, end), (tier_start, end), (habit_start, end))
+        self._habit_start = habit_start
+        self._bits: dict[dt.date, tuple[int, int, int]] = {}
+        self._habit_index: dict[dt.date, tuple[int, ...]] = {}
+
+    def bits(self, week: dt.date) -> tuple[int, int, int]:
+        """(period bits, tier bits, habit bits) of `week`."""
+        found = self._bits.get(week)
+        if found is None:
+            days = [week + dt.timedelta(days=i) for i in range(7)]
+            period, tier, habit = (
+                sum(1 << i for i, day in enumerate(days) if first <= day <= last)
+                for first, last in self._ranges
+            )
+            found = self._bits[week] = (period, tier, habit)
+            self._habit_index[week] = tuple((day - self._habit_start).days // 7 for day in days)
+        return found
+
+    def fold(self, fact: PersonFacts, weeks: Mapping[dt.date, int]) -> PersonFacts:
+        """Tier days and habit weeks from a person's day masks, OR-ed over identities and tools."""
+        habit: set[int] = set()
+        for week, mask in weeks.items():
+            _, tier_bits, habit_bits = self.bits(week)
+            fact.tier_days += (mask & tier_bits).bit_count()
+            in_habit = mask & habit_bits
+            if in_habit:
+                index = self._habit_index[week]
+                habit.update(index[i] for i in range(7) if in_habit >> i & 1)
+        fact.habit_weeks = len(habit)
+        return fact
 
 
 def _seats(session: Any, everyone: set[int], period: Period) -> tuple[set[int], set[int]]:
@@ -239,11 +285,11 @@ def release_figures(
     for person in members:
         key = keys[person]
         fact = facts.get(person, empty)
-        tier = thresholds.tier_for(len(fact.tier_days))
+        tier = thresholds.tier_for(fact.tier_days)
         cells[f"tier:{tier.value}"].add(key)
         if fact.active:
             cells["active"].add(key)
-        if len(fact.habit_weeks) >= HABIT_MIN_WEEKS:
+        if fact.habit_weeks >= HABIT_MIN_WEEKS:
             cells["habit"].add(key)
         for tool in fact.tools:
             if tool in tools:

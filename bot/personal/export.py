@@ -112,6 +112,13 @@ class UsageRecord:
     cost_kind: str | None
     features: tuple[str, ...]
     updated_at: dt.datetime
+    # Outcome signals (None where the source reports none).
+    commits: int | None = None
+    pull_requests: int | None = None
+    lines_added: int | None = None
+    lines_removed: int | None = None
+    edits_accepted: int | None = None
+    edits_rejected: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +390,12 @@ def _usage_record(usage: DailyUsage, external_id: str) -> UsageRecord:
         cost_kind=usage.cost_kind,
         features=tuple(usage.features or ()),
         updated_at=usage.updated_at,
+        commits=usage.commits,
+        pull_requests=usage.pull_requests,
+        lines_added=usage.lines_added,
+        lines_removed=usage.lines_removed,
+        edits_accepted=usage.edits_accepted,
+        edits_rejected=usage.edits_rejected,
     )
 
 

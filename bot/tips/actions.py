@@ -19,6 +19,7 @@ from bot.blocks.ids import (
     TIP_STOP,
 )
 from bot.blocks.tips import answered_tip_blocks
+from bot.parsing import row_id
 from bot.people import ensure_person
 from bot.services import Services
 from bot.tips.service import FREQUENCY_DAYS, change_tips, keep_sending, record_feedback
@@ -44,8 +45,8 @@ def tip_feedback(
     person = ensure_person(services.engine, client, user_id, None)
     now = services.clock()
     feedback, note = FEEDBACK_BY_ACTION[action_id]
-    delivery_id = int(value) if value.isdigit() else 0
-    if delivery_id == 0 or not record_feedback(
+    delivery_id = row_id(value)
+    if delivery_id is None or not record_feedback(
         services.engine, delivery_id, person.id, feedback, now
     ):
         # "Stop tips" under the keep-sending question, or a tip that isn't theirs.

@@ -10,6 +10,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import partitions
 from storage.engine import make_engine
 
 config = context.config
@@ -40,6 +41,7 @@ def run_offline():
         dialect_opts={"paramstyle": "named"},
         render_as_batch=url.startswith("sqlite"),
         compare_type=True,
+        include_name=partitions.include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -66,6 +68,7 @@ def migrate(engine):
             target_metadata=SQLModel.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=partitions.include_name,
         )
         context.run_migrations()
 

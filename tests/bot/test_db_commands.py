@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
 from bot.cli import main
+from storage import partitions
 from storage.engine import make_engine
 from storage.migrate import MIGRATIONS, current_revision, downgrade, upgrade
 from tests.conftest import _postgres_database
@@ -94,7 +95,9 @@ def test_downgrade_to_the_previous_revision_then_upgrade_again(
     assert revision_of(own_database) == HEAD
     engine = make_engine(own_database)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": partitions.include_name}
+        )
         assert compare_metadata(context, SQLModel.metadata) == []
     engine.dispose()
 

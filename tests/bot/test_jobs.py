@@ -54,6 +54,8 @@ def test_clock_registers_sync_per_enabled_source_at_most_hourly(engine: Engine) 
         "digests",
         "heartbeat",
         "retention",
+        "partitions",
+        "otlp-series",
     }
     trigger = jobs["sync:cursor"].trigger
     assert isinstance(trigger, IntervalTrigger)

@@ -87,7 +87,36 @@ class Hang:
     """Never answer; the connection is dropped (without a response) when the server stops."""
 
 
-Fault = RateLimited | ServerError | SlackError | Slow | Malformed | Hang
+@dataclass(frozen=True)
+class DropAfterRecording:
+    """Carry the call out (a post is recorded), then drop the connection without answering.
+
+    What a client sees when the connection dies after Slack accepted a request.
+    """
+
+
+@dataclass(frozen=True)
+class AnswerLate:
+    """Carry the call out at once (a post is recorded), then answer after ``seconds``.
+
+    Cut short if the server stops or ``release`` is set; a client that times out first never
+    sees the answer.
+    """
+
+    seconds: float
+    release: threading.Event | None = None
+
+
+Fault = (
+    RateLimited
+    | ServerError
+    | SlackError
+    | Slow
+    | Malformed
+    | Hang
+    | DropAfterRecording
+    | AnswerLate
+)
 
 ResponseFactory = Callable[["RecordedRequest"], dict[str, Any]]
 
@@ -327,6 +356,8 @@ class FakeSlackAPI:
         #: user id -> last view published to that user's App Home via views.publish
         self.published_views: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        #: Issues a Socket Mode WebSocket URL for apps.connections.open (a FakeSocketMode sets it).
+        self.socket_mode_url: Callable[[], str] | None = None
 
         self._faults: dict[str, deque[Fault]] = {}
         self._responses: dict[str, dict[str, Any] | ResponseFactory] = {}
@@ -338,6 +369,7 @@ class FakeSlackAPI:
 
         self._routes: dict[str, Callable[[RecordedRequest], dict[str, Any]]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -596,6 +628,18 @@ class FakeSlackAPI:
     def _handle(self, handler: _Handler) -> None:
         request = self._record(handler)
         fault = self._next_fault(request)
+        if isinstance(fault, DropAfterRecording | AnswerLate) and request.api_method:
+            response = self._api_response(request)  # Slack has done the work ...
+            if isinstance(fault, DropAfterRecording):
+                handler.close_connection = True  # ... and the answer never arrives
+                return
+            deadline = time.monotonic() + fault.seconds  # ... and the answer is late
+            while not self._stop_event.is_set() and time.monotonic() < deadline:
+                if fault.release is not None and fault.release.is_set():
+                    break
+                self._stop_event.wait(0.02)
+            handler.send_json(response)
+            return
         if fault is not None and self._apply_fault(handler, fault):
             return
         if request.api_method is None:
@@ -651,7 +695,8 @@ class FakeSlackAPI:
 
     def _api_response(self, request: RecordedRequest) -> dict[str, Any]:
         assert request.api_method is not None
-        if request.api_method != "auth.test":
+        # apps.connections.open takes an app-level token, and checks it itself.
+        if request.api_method not in ("auth.test", "apps.connections.open"):
             error = self._auth_error(request)
             if error is not None:
                 return {"ok": False, "error": error}
@@ -686,6 +731,18 @@ class FakeSlackAPI:
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
         }
+
+    def _apps_connections_open(self, request: RecordedRequest) -> dict[str, Any]:
+        token = request.token
+        if token is None or len(token) <= len("xapp-"):
+            return {"ok": False, "error": "not_authed"}
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token in self._revoked:
+            return {"ok": False, "error": "invalid_auth"}
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "fake_has_no_socket_mode_server"}
+        return {"ok": True, "url": self.socket_mode_url()}
 
     def _bot_message(self, params: dict[str, Any], ts: str) -> dict[str, Any]:
         message: dict[str, Any] = {

@@ -13,11 +13,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tests.fakes.slack_api import Hang, Malformed, RateLimited, ServerError, Slow
 
@@ -35,7 +35,18 @@ class Status:
     body: Any = None
 
 
-VendorFault = RateLimited | ServerError | Slow | Malformed | Hang | Truncated | Status
+@dataclass(frozen=True)
+class Huge:
+    """A 200 JSON body of `size` bytes, sent in 1 MB chunks, with or without Content-Length."""
+
+    size: int
+    declare_length: bool = True
+
+
+VendorFault = RateLimited | ServerError | Slow | Malformed | Hang | Truncated | Status | Huge
+
+# Query parameters that carry a page or cursor, ignored while paging forever.
+_PAGING_PARAMS = frozenset({"page", "after", "cursor"})
 
 
 @dataclass
@@ -77,6 +88,8 @@ class FakeVendorAPI:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.requests: list[VendorRequest] = []
+        self._forever: dict[str, bool] = {}
+        self._pages_served = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -90,6 +103,16 @@ class FakeVendorAPI:
         """Make the next `times` requests whose path starts with `path_prefix` fail."""
         with self._lock:
             self._faults.setdefault(path_prefix, deque()).extend([fault] * times)
+
+    def page_forever(self, path_prefix: str, *, link: bool = False) -> None:
+        """Answer every page under `path_prefix` as if another one followed, with a fresh cursor.
+
+        The first page is the route's own; later ones are its first page with the list
+        emptied. A JSON body's `has_more` becomes true and its `next_page`/`last_id` new;
+        with `link`, a `Link: rel="next"` header points at a new page number.
+        """
+        with self._lock:
+            self._forever[path_prefix] = link
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -112,6 +135,9 @@ class FakeVendorAPI:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without this, Nagle's algorithm
+            # and the client's delayed ACK add 40 ms to every keep-alive request.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -184,14 +210,65 @@ class FakeVendorAPI:
                     break
         if fault is not None and self._apply(handler, fault):
             return
+        forever = [
+            link for prefix, link in self._forever.items() if request.path.startswith(prefix)
+        ]
+        if forever:
+            request = replace(
+                request, query={k: v for k, v in request.query.items() if k not in _PAGING_PARAMS}
+            )
         for method, pattern, route in self._routes:
             if method == request.method and pattern.fullmatch(request.path):
-                self._send(handler, route(request))
+                reply = route(request)
+                self._send(
+                    handler, self._another_page(request, reply, forever[0]) if forever else reply
+                )
                 return
         self._send(handler, Reply({"message": "Not Found"}, status=404))
 
+    def _another_page(self, request: VendorRequest, reply: Reply, link: bool) -> Reply:
+        with self._lock:
+            self._pages_served += 1
+            n = self._pages_served
+        body = json.loads(json.dumps(reply.body))
+        if isinstance(body, dict):
+            if n > 1:
+                for key, value in body.items():
+                    if isinstance(value, list):
+                        body[key] = []
+            if "has_more" in body:
+                body["has_more"] = True
+            for key in ("next_page", "last_id"):
+                if key in body or ("has_more" in body and key == "next_page"):
+                    body[key] = f"endless-{n}"
+        headers = dict(reply.headers)
+        if link:
+            query = {k: v[0] for k, v in request.query.items()}
+            query["page"] = str(n + 1)
+            headers["Link"] = f'<{self.url}{request.path}?{urlencode(query)}>; rel="next"'
+        return replace(reply, body=body, headers=headers)
+
     def _apply(self, handler: BaseHTTPRequestHandler, fault: VendorFault) -> bool:
         """Carry out a fault; True when the request has been answered."""
+        if isinstance(fault, Huge):
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            if fault.declare_length:
+                handler.send_header("Content-Length", str(fault.size))
+            handler.send_header("Connection", "close")
+            handler.end_headers()
+            handler.close_connection = True
+            chunk = b'{"data": [' + b" " * (1024 * 1024 - 10)
+            sent = 0
+            try:
+                while sent < fault.size:
+                    piece = chunk[: fault.size - sent]
+                    handler.wfile.write(piece)
+                    sent += len(piece)
+                    chunk = b" " * len(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client refused the rest, as it should
+            return True
         if isinstance(fault, RateLimited):
             self._send(
                 handler,

@@ -120,6 +120,7 @@ class BackgroundServer:
     """
 
     def __init__(self, wsgi: Any) -> None:
+        self.wsgi = wsgi
         self.server = create_server(wsgi, host="127.0.0.1", port=0, threads=4)
         self.base_url = f"http://127.0.0.1:{self.server.effective_port}"
         self._stop = threading.Event()
@@ -136,9 +137,12 @@ class BackgroundServer:
         self.server.task_dispatcher.shutdown()
 
     def stop(self) -> None:
-        """Stop serving and wait for the loop to finish."""
+        """Stop serving, wait for the loop, then for the work the app already accepted."""
         self._stop.set()
         self._thread.join(timeout=10)
+        close = getattr(self.wsgi, "close", None)
+        if close is not None:
+            close()
 
 
 def start_web_app(
@@ -146,7 +150,7 @@ def start_web_app(
 ) -> BackgroundServer:
     """Serve Uptake's WSGI app in the background."""
     app = create_app(settings, engine=engine, services=services)
-    return BackgroundServer(UptakeWSGI(app, engine))
+    return BackgroundServer(UptakeWSGI(app, engine, settings=settings))
 
 
 @pytest.fixture

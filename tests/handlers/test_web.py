@@ -25,7 +25,7 @@ def test_healthz_reports_an_unreachable_database(running_app: RunningApp, tmp_pa
     app = running_app  # reuse the Bolt app's settings; only the engine differs
     from bot.app import create_app
 
-    wsgi = UptakeWSGI(create_app(app.settings, engine=missing), missing)
+    wsgi = UptakeWSGI(create_app(app.settings, engine=missing), missing, settings=app.settings)
     server = BackgroundServer(wsgi)
     try:
         response = httpx.get(f"{server.base_url}/healthz", timeout=5)

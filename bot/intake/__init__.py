@@ -1,0 +1,1 @@
+"""Usage that is sent to Uptake rather than pulled: the OpenTelemetry (OTLP/HTTP) intake."""

@@ -1,0 +1,122 @@
+"""Acks never wait for work: Slack requests are acknowledged at once, answered on a bounded pool.
+
+Bolt runs each listener on its `listener_executor` and holds the request until the listener
+calls `ack()`. A listener that is still queued behind others cannot ack, so under load acks
+wait for work. Here a global middleware acknowledges slash commands, button clicks and events
+on the request thread before the listener is queued; the listener's own `ack()` is then a
+no-op and its answer goes out through `response_url` or the Web API, as it always did.
+
+The pool has WORK_THREADS threads and room for WORK_QUEUE waiting requests. When it is full a
+slash command's ack says "busy, try again" (Slack shows an ack's text to the person who typed
+the command), a click gets the same through its `response_url`, and an event is dropped, so
+work never piles up past what can still be answered in time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_sdk.webhook import WebhookClient
+
+logger = logging.getLogger(__name__)
+
+BUSY_TEXT = (
+    "Uptake is busy answering a lot of requests right now and did not start on yours. "
+    "Please try again in a minute."
+)
+# How long a click's busy notice may hold the request thread (its ack waits for it).
+BUSY_NOTICE_TIMEOUT_SECONDS = 1
+
+
+class WorkPool(ThreadPoolExecutor):
+    """A fixed number of threads and a bounded backlog of listener work.
+
+    `has_room` is checked before a request is acked and queued; between the check and the
+    queueing other request threads may queue theirs, so the backlog can exceed `queue` by at
+    most the number of request threads: still bounded.
+    """
+
+    def __init__(self, threads: int, queue: int) -> None:
+        super().__init__(max_workers=threads, thread_name_prefix="uptake-work")
+        self.capacity = threads + queue
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    @property
+    def pending(self) -> int:
+        """Listener runs queued or running."""
+        with self._lock:
+            return self._pending
+
+    def has_room(self) -> bool:
+        """Whether one more request can be taken on."""
+        return self.pending < self.capacity
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Queue `fn`, counting it as pending until it finishes."""
+        with self._lock:
+            self._pending += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished(None)
+            raise
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, _future: Future[Any] | None) -> None:
+        with self._lock:
+            self._pending -= 1
+
+
+def ack_first(pool: WorkPool) -> Callable[..., BoltResponse | None]:
+    """A global Bolt middleware: ack commands, clicks and events now, or say busy."""
+
+    def acknowledge_now(
+        req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        kind = _kind(req.body)
+        if kind is None:
+            # Anything else (none registered today) may need to ack with content: its
+            # listener acks on the pool, as Bolt does by default.
+            return next()
+        ack = req.context.ack
+        if pool.has_room():
+            ack()
+            return next()
+        logger.warning("work pool full (%d pending): answered busy to a %s", pool.pending, kind)
+        if kind == "command":
+            return ack(text=BUSY_TEXT, response_type="ephemeral")
+        if kind == "click":
+            _tell_busy(req.body.get("response_url"))
+        return ack()
+
+    return acknowledge_now
+
+
+def _kind(body: dict[str, Any]) -> str | None:
+    """What a request is, for the ack: a slash command, a button click, an event, or other."""
+    if "command" in body:
+        return "command"
+    if body.get("type") == "block_actions":
+        return "click"
+    if body.get("type") == "event_callback":
+        return "event"
+    return None
+
+
+def _tell_busy(response_url: str | None) -> None:
+    """Best effort: the click is acked either way; the person may simply click again."""
+    if not response_url:
+        return
+    try:
+        WebhookClient(response_url, timeout=BUSY_NOTICE_TIMEOUT_SECONDS).send(
+            text=BUSY_TEXT, response_type="ephemeral", replace_original=False
+        )
+    except Exception:  # a notice about a refusal must never fail the ack
+        logger.warning("could not send the busy notice", exc_info=True)

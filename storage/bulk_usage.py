@@ -1,0 +1,70 @@
+"""Daily usage written at bulk speed on PostgreSQL: COPY into a staging table, then one upsert.
+
+`upsert_daily_usage` (storage/queries.py) calls `copy_upsert` on PostgreSQL for everything but
+the smallest batches. Row by row (even pipelined) PostgreSQL parses, plans and executes each
+row; `COPY` streams them and one `INSERT … SELECT … ON CONFLICT` applies them, at a third of raw
+`COPY`'s speed or better (benchmarks/bench_ingest.py). The staging table is a temporary table
+of the transaction, dropped when it ends, so nothing is left in it and it always has the
+columns `daily_usage` has now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+#: Below this many rows the ordinary multi-row upsert is as fast, and needs no staging table.
+MIN_ROWS = 200
+_STAGE = "daily_usage_stage"
+
+
+def copy_upsert(
+    session: Session, rows: Sequence[Mapping[str, Any]], updated_at: dt.datetime
+) -> None:
+    """Insert or replace `rows` (each with the columns of the first) keyed on (identity_id, day).
+
+    Where two rows share a key the later one wins, as a row-by-row upsert would have it.
+    """
+    columns = [*rows[0], "updated_at"]
+    names = ", ".join(columns)
+    session.execute(
+        sa.text(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} "
+            "(LIKE daily_usage INCLUDING DEFAULTS, seq bigint NOT NULL) ON COMMIT DROP"
+        )
+    )
+    session.execute(sa.text(f"TRUNCATE {_STAGE}"))
+    given = columns[:-1]
+    json_at = given.index("features")
+    features_json: dict[tuple[str, ...], str] = {}  # a few feature sets recur on every row
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {_STAGE} ({names}, seq) FROM STDIN") as copy:
+            for seq, row in enumerate(rows):
+                values = [row[name] for name in given]
+                features = tuple(values[json_at])
+                text = features_json.get(features)
+                if text is None:
+                    text = features_json[features] = json.dumps(list(features))
+                values[json_at] = text
+                values += (updated_at, seq)
+                copy.write_row(values)
+    finally:
+        cursor.close()
+    updates = ", ".join(
+        f"{name} = EXCLUDED.{name}" for name in columns if name not in {"identity_id", "day"}
+    )
+    session.execute(
+        sa.text(
+            f"INSERT INTO daily_usage ({names}) "
+            f"SELECT DISTINCT ON (identity_id, day) {names} FROM {_STAGE} "
+            "ORDER BY identity_id, day, seq DESC "
+            f"ON CONFLICT (identity_id, day) DO UPDATE SET {updates}"
+        )
+    )
+    session.execute(sa.text(f"TRUNCATE {_STAGE}"))

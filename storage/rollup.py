@@ -1,0 +1,156 @@
+"""The weekly usage rollup (`usage_week`): kept in step with `daily_usage`, read by releases.
+
+Every write to `daily_usage` calls one function here in the same transaction, which recomputes
+the touched (identity, ISO week) rows from the daily rows themselves: whatever the write did
+(insert, replace a day, delete), the rollup ends up equal to a fresh aggregate. On PostgreSQL a
+transaction-scoped advisory lock per week serialises recomputations of the same week, and each
+statement runs on a fresh READ COMMITTED snapshot, so two writers of one week cannot leave it
+stale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, col
+
+from storage.models import DailyUsage, Identity, UsageWeek
+
+_ROLLUP: sa.Table = SQLModel.metadata.tables["usage_week"]
+_DAILY: sa.Table = SQLModel.metadata.tables["daily_usage"]
+_CHUNK = 10_000  # identity ids per statement
+_LOCK_CLASS = 0x7577  # advisory lock namespace of the rollup ("uw")
+_BATCH = 5_000
+
+TOTALS = (
+    "interactions",
+    "generations",
+    "acceptances",
+    "lines_accepted",
+    "input_tokens",
+    "output_tokens",
+)
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of the ISO week `day` is in."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def refresh(session: Session, keys: Iterable[tuple[int, dt.date]]) -> None:
+    """Recompute the rollup rows of these (identity id, day)s' weeks from the daily rows."""
+    by_week: dict[dt.date, set[int]] = defaultdict(set)
+    for identity_id, day in keys:
+        by_week[week_of(day)].add(int(identity_id))
+    for week in sorted(by_week):  # one lock order everywhere: no deadlock between two writers
+        _recompute_week(session, week, sorted(by_week[week]))
+
+
+def forget_days(session: Session, before: dt.date) -> None:
+    """Follow a purge of every daily row dated before `before` (retention)."""
+    first_kept_week = week_of(before)
+    session.execute(sa.delete(_ROLLUP).where(_ROLLUP.c.week < first_kept_week))
+    if before != first_kept_week:  # the week `before` falls in lost its first days
+        _recompute_week(session, first_kept_week, None)
+
+
+def forget_identities(session: Session, identity_ids: sa.Select[Any]) -> None:
+    """Follow a delete of every daily row of these identities (a person's `forget`)."""
+    session.execute(sa.delete(_ROLLUP).where(_ROLLUP.c.identity_id.in_(identity_ids)))
+
+
+def _recompute_week(session: Session, week: dt.date, identity_ids: list[int] | None) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, :week)"),
+            {"space": _LOCK_CLASS, "week": week.toordinal()},
+        )
+    chunks: Iterable[list[int] | None] = (
+        [None]
+        if identity_ids is None
+        else (identity_ids[i : i + _CHUNK] for i in range(0, len(identity_ids), _CHUNK))
+    )
+    for chunk in chunks:
+        _recompute(session, week, chunk)
+
+
+def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) -> None:
+    daily = _DAILY.c
+    days = [week + dt.timedelta(days=i) for i in range(7)]
+    active = daily.active.is_(True)
+    mask = sa.func.sum(
+        sa.case(
+            *[(sa.and_(active, daily.day == day), 1 << i) for i, day in enumerate(days)], else_=0
+        )
+    )
+    totals = [sa.func.sum(sa.case((active, daily[name]), else_=0)) for name in TOTALS]
+    cost = sa.func.sum(sa.case((active, daily.cost_cents), else_=None))
+    rows = (
+        sa.select(
+            daily.identity_id,
+            sa.literal(week, sa.Date),
+            sa.func.max(daily.tool),
+            mask,
+            *totals,
+            cost,
+        )
+        .where(daily.day >= days[0], daily.day <= days[-1])
+        .group_by(daily.identity_id)
+        .having(mask > 0)
+    )
+    delete = sa.delete(_ROLLUP).where(_ROLLUP.c.week == week)
+    if identity_ids is not None:
+        rows = rows.where(daily.identity_id.in_(identity_ids))
+        delete = delete.where(_ROLLUP.c.identity_id.in_(identity_ids))
+    session.execute(delete)
+    session.execute(
+        sa.insert(_ROLLUP).from_select(
+            ["identity_id", "week", "tool", "day_mask", *TOTALS, "cost_cents"], rows
+        )
+    )
+
+
+def rebuild(session: Session) -> int:
+    """Recompute the whole rollup from the daily rows (after a bulk load); rows written."""
+    session.execute(sa.delete(_ROLLUP))
+    first, last = session.execute(
+        sa.select(sa.func.min(col(DailyUsage.day)), sa.func.max(col(DailyUsage.day)))
+    ).one()
+    if first is not None:
+        week = week_of(first)
+        while week <= last:
+            _recompute(session, week, None)
+            week += dt.timedelta(days=7)
+    return int(session.execute(sa.select(sa.func.count()).select_from(_ROLLUP)).scalar_one())
+
+
+def person_weeks(
+    session: Session, since: dt.date, until: dt.date
+) -> Iterator[tuple[int, dt.date, str, int, int, int]]:
+    """(person, week, tool, day mask, generations, acceptances) of verified identities' weeks
+    from the week of `since` to the week of `until`, ordered by person (stream one at a time)."""
+    statement = (
+        sa.select(
+            col(Identity.person_id),
+            col(UsageWeek.week),
+            col(UsageWeek.tool),
+            col(UsageWeek.day_mask),
+            col(UsageWeek.generations),
+            col(UsageWeek.acceptances),
+        )
+        .join(Identity, col(Identity.id) == col(UsageWeek.identity_id))
+        .where(
+            col(Identity.person_id).is_not(None),
+            col(Identity.verified).is_(True),
+            col(UsageWeek.week) >= week_of(since),
+            col(UsageWeek.week) <= until,
+        )
+        .order_by(col(Identity.person_id))
+        .execution_options(yield_per=_BATCH)
+    )
+    for person, week, tool, day_mask, generations, acceptances in session.execute(statement):
+        yield person, week, tool, day_mask, int(generations), int(acceptances)

@@ -1,0 +1,116 @@
+"""Writes of `uptake import usage`: identities linked set-wise, once each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+from storage import queries
+from storage.models import LinkMethod, utcnow
+
+_IDENTITY: sa.Table = SQLModel.metadata.tables["identity"]
+_DAILY: sa.Table = SQLModel.metadata.tables["daily_usage"]
+_IDS_PER_QUERY = 5_000
+
+
+def link_identities(session: Session, owners: Mapping[int, int], method: LinkMethod) -> None:
+    """Link each identity (by id) to its person, verified, in one statement.
+
+    Linking by email leaves alone an identity its person unlinked (method "refused"), as
+    automatic linking always does; an import that names the Slack user links it regardless.
+    """
+    if not owners:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        refused = (
+            "AND i.link_method IS DISTINCT FROM :refused " if method is LinkMethod.EMAIL else ""
+        )
+        session.execute(
+            sa.text(
+                "UPDATE identity AS i SET person_id = k.person, link_method = :method, "
+                "verified = true "
+                "FROM unnest(CAST(:ids AS bigint[]), CAST(:people AS bigint[])) AS k(id, person) "
+                f"WHERE i.id = k.id {refused}"
+            ),
+            {
+                "ids": list(owners),
+                "people": list(owners.values()),
+                "method": method.value,
+                "refused": LinkMethod.REFUSED.value,
+            },
+        )
+        return
+    statement = (
+        sa.update(_IDENTITY)
+        .where(_IDENTITY.c.id == sa.bindparam("identity"))
+        .values(person_id=sa.bindparam("person"), link_method=method.value, verified=True)
+    )
+    if method is LinkMethod.EMAIL:
+        statement = statement.where(
+            _IDENTITY.c.link_method.is_distinct_from(LinkMethod.REFUSED.value)
+        )
+    session.execute(
+        statement,
+        [{"identity": identity, "person": person} for identity, person in sorted(owners.items())],
+    )
+
+
+def count_stored_days(session: Session, keys: Sequence[tuple[int, dt.date]]) -> int:
+    """How many of these (identity id, day) pairs already have a usage row.
+
+    Asks by identity and date range rather than by a list of pairs, which PostgreSQL cannot
+    plan for thousands of pairs, and matches the pairs here.
+    """
+    wanted = set(keys)
+    if not wanted:
+        return 0
+    ids = sorted({identity_id for identity_id, _ in wanted})
+    first = min(day for _, day in wanted)
+    last = max(day for _, day in wanted)
+    found = 0
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        stored = session.execute(
+            sa.select(_DAILY.c.identity_id, _DAILY.c.day).where(
+                _DAILY.c.identity_id.in_(ids[start : start + _IDS_PER_QUERY]),
+                _DAILY.c.day.between(first, last),
+            )
+        )
+        found += sum(1 for identity_id, day in stored if (identity_id, day) in wanted)
+    return found
+
+
+def ensure_identities(
+    session: Session, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """The id of each (tool, external id), creating unlinked identities that are missing.
+
+    On PostgreSQL two statements whatever the number of keys, each taking two arrays (a
+    statement with a parameter per value costs more to build than to run).
+    """
+    wanted = sorted(set(keys))
+    if session.get_bind().dialect.name != "postgresql" or not wanted:
+        return queries.ensure_identities(session, wanted)
+    arrays = {"tools": [tool for tool, _ in wanted], "externals": [ext for _, ext in wanted]}
+    session.execute(
+        sa.text(
+            "INSERT INTO identity (tool, external_id, verified, created_at) "
+            "SELECT tool, external_id, false, :now "
+            "FROM unnest(CAST(:tools AS text[]), CAST(:externals AS text[])) "
+            "AS k(tool, external_id) "
+            "ON CONFLICT (tool, external_id) DO NOTHING"
+        ),
+        {**arrays, "now": utcnow()},
+    )
+    found = session.execute(
+        sa.text(
+            "SELECT i.id, i.tool, i.external_id FROM identity i "
+            "JOIN unnest(CAST(:tools AS text[]), CAST(:externals AS text[])) "
+            "AS k(tool, external_id) "
+            "ON i.tool = k.tool AND i.external_id = k.external_id"
+        ),
+        arrays,
+    )
+    return {(tool, external): identity_id for identity_id, tool, external in found}

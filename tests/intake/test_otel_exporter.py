@@ -1,0 +1,177 @@
+"""The real OpenTelemetry SDK and OTLP/HTTP exporter, pointed at the running web app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlmodel import Session, select
+
+from bot.adoption import TierThresholds, summarize_usage
+from bot.blocks.myusage import myusage_blocks
+from storage.models import Identity
+from tests.factories import add_usage, make_identity, make_person, usage_row
+from tests.intake.conftest import TOKEN, Intake
+from tests.intake.otel import ClaudeCodeLike, database_text, day_row
+
+EMAIL = "ada@example.com"
+WHO = {"user.email": EMAIL, "session.id": "a3c5e1f0-session", "organization.id": "org-77"}
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def test_cumulative_exports_count_each_increment_once(intake: Intake) -> None:
+    person = make_person(intake.engine, email=EMAIL)
+    tool = ClaudeCodeLike(intake.url, TOKEN)
+    try:
+        tool.add("session.count", 1, WHO)
+        tool.add("commit.count", 1, WHO)
+        tool.add("lines_of_code.count", 100, {**WHO, "type": "added"})
+        tool.add("lines_of_code.count", 20, {**WHO, "type": "removed"})
+        tool.add("code_edit_tool.decision", 4, {**WHO, "decision": "accept", "tool_name": "Edit"})
+        tool.add("token.usage", 1200, {**WHO, "type": "input", "model": "claude-sonnet-4-5"})
+        tool.add("cost.usage", 0.126, {**WHO, "model": "claude-sonnet-4-5"})
+        tool.export()
+        tool.export()  # nothing new: the same running totals again
+        tool.add("commit.count", 2, WHO)
+        tool.add("pull_request.count", 1, WHO)
+        tool.add("lines_of_code.count", 320, {**WHO, "type": "added"})
+        tool.add("lines_of_code.count", 60, {**WHO, "type": "removed"})
+        tool.add("code_edit_tool.decision", 1, {**WHO, "decision": "reject", "tool_name": "Write"})
+        tool.add("cost.usage", 0.2, {**WHO, "model": "claude-sonnet-4-5"})
+        tool.export()
+    finally:
+        tool.close()
+
+    row = day_row(intake.engine, f"otel:{EMAIL}", _today())
+    assert row is not None
+    assert (row["commits"], row["pull_requests"]) == (3, 1)
+    assert (row["lines_added"], row["lines_removed"]) == (420, 80)
+    assert (row["edits_accepted"], row["edits_rejected"]) == (4, 1)
+    assert (row["interactions"], row["input_tokens"], row["lines_accepted"]) == (1, 1200, 420)
+    assert (row["generations"], row["acceptances"]) == (5, 4)
+    assert (row["cost_cents"], row["cost_kind"]) == (32, "estimated")
+    assert row["active"] is True and row["source"] == "otlp"
+    with Session(intake.engine) as session:
+        identity = session.exec(
+            select(Identity).where(Identity.external_id == f"otel:{EMAIL}")
+        ).one()
+    assert (identity.person_id, identity.verified) == (person, True)
+
+
+def test_delta_exports_add(intake: Intake) -> None:
+    make_person(intake.engine, email=EMAIL)
+    tool = ClaudeCodeLike(intake.url, TOKEN, delta=True)
+    try:
+        tool.add("commit.count", 2, WHO)
+        tool.export()
+        tool.export()  # an empty interval adds nothing
+        tool.add("commit.count", 3, WHO)
+        tool.add("lines_of_code.count", 7, {**WHO, "type": "added"})
+        tool.export()
+    finally:
+        tool.close()
+    row = day_row(intake.engine, f"otel:{EMAIL}", _today())
+    assert row is not None
+    assert (row["commits"], row["lines_added"], row["lines_removed"]) == (5, 7, None)
+
+
+def test_an_exporter_restarted_mid_day_neither_double_counts_nor_loses(intake: Intake) -> None:
+    make_person(intake.engine, email=EMAIL)
+    tool = ClaudeCodeLike(intake.url, TOKEN)
+    try:
+        tool.add("commit.count", 4, WHO)
+        tool.export()
+        tool.add("commit.count", 1, WHO)  # sent by the final export at shutdown
+        tool.restart()  # a new process: new start time, its counter from zero
+        tool.add("commit.count", 6, WHO)  # above the old run's total: not a mere increase
+        tool.export()
+        tool.export()
+    finally:
+        tool.close()
+    row = day_row(intake.engine, f"otel:{EMAIL}", _today())
+    assert row is not None and row["commits"] == 11
+
+
+def test_gzip_compressed_exports_are_read(intake: Intake) -> None:
+    make_person(intake.engine, email=EMAIL)
+    tool = ClaudeCodeLike(intake.url, TOKEN, gzip=True)
+    try:
+        tool.add("pull_request.count", 2, WHO)
+        tool.export()
+    finally:
+        tool.close()
+    row = day_row(intake.engine, f"otel:{EMAIL}", _today())
+    assert row is not None and row["pull_requests"] == 2
+
+
+def test_no_attribute_value_but_the_known_ones_is_stored(intake: Intake) -> None:
+    secrets = {
+        "session.id": "sess-7f3a-UNIQUE-SESSION",
+        "organization.id": "org-UNIQUE-ORG",
+        "terminal.type": "UNIQUE-TERMINAL",
+        "prompt": "please refactor the UNIQUE-PROMPT module",
+        "model": "UNIQUE-MODEL-NAME",
+    }
+    tool = ClaudeCodeLike(
+        intake.url,
+        TOKEN,
+        resource={"service.name": "claude-code", "host.name": "UNIQUE-HOST"},
+    )
+    try:
+        tool.add("commit.count", 1, {"user.email": EMAIL, **secrets})
+        tool.add("cost.usage", 0.5, {"user.email": EMAIL, **secrets})
+        tool.export()
+    finally:
+        tool.close()
+    stored = database_text(intake.engine)
+    assert "otel:ada@example.com" in stored  # the rows are there
+    for value in (*secrets.values(), "UNIQUE-HOST"):
+        assert value not in stored
+
+
+def test_an_anonymous_device_is_kept_unlinked_and_never_shown(intake: Intake) -> None:
+    person = make_person(intake.engine, email=EMAIL)
+    tool = ClaudeCodeLike(intake.url, TOKEN)
+    try:
+        tool.add("commit.count", 9, {"user.id": "device-5b1e", "session.id": "s-1"})
+        tool.export()
+    finally:
+        tool.close()
+    with Session(intake.engine) as session:
+        device = session.exec(
+            select(Identity).where(Identity.external_id == "otel-device:device-5b1e")
+        ).one()
+    assert device.person_id is None and device.verified is False
+    summary = summarize_usage(
+        intake.engine, person, window_days=7, today=_today(), thresholds=TierThresholds()
+    )
+    assert not summary.has_identities and summary.tools == ()
+
+
+def test_myusage_shows_outcomes_where_reported_and_says_not_reported_elsewhere(
+    intake: Intake,
+) -> None:
+    person = make_person(intake.engine, email=EMAIL)
+    copilot = make_identity(intake.engine, tool="copilot", external_id="ada-gh", person_id=person)
+    add_usage(intake.engine, [usage_row(copilot, "copilot", _today(), interactions=5)])
+    tool = ClaudeCodeLike(intake.url, TOKEN, delta=True)
+    try:
+        tool.add("commit.count", 3, WHO)
+        tool.add("pull_request.count", 1, WHO)
+        tool.add("lines_of_code.count", 420, {**WHO, "type": "added"})
+        tool.add("lines_of_code.count", 80, {**WHO, "type": "removed"})
+        tool.add("code_edit_tool.decision", 45, {**WHO, "decision": "accept"})
+        tool.add("code_edit_tool.decision", 7, {**WHO, "decision": "reject"})
+        tool.export()
+    finally:
+        tool.close()
+    summary = summarize_usage(
+        intake.engine, person, window_days=7, today=_today(), thresholds=TierThresholds()
+    )
+    text = json.dumps(myusage_blocks(summary, now=dt.datetime.now(dt.UTC)), ensure_ascii=False)
+    claude, github = text.split("*Claude Code*")[1].split("*GitHub Copilot*")
+    assert "commits with AI 3 · PRs 1 · lines +420/−80 · edits accepted 45 of 52" in claude
+    assert "*Outcomes*\\nnot reported" in github

@@ -1,0 +1,55 @@
+"""`upsert_daily_usage` of a large batch (COPY and one upsert on PostgreSQL) matches a small one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from storage import queries
+from storage.engine import session as open_session
+from storage.models import DailyUsage, UsageWeek
+
+FIRST = dt.date(2026, 10, 1)
+
+
+def row(identity_id: int, offset: int, interactions: int) -> dict[str, object]:
+    return {
+        "identity_id": identity_id,
+        "day": FIRST + dt.timedelta(days=offset),
+        "tool": "cursor",
+        "source": "cursor",
+        **queries.zero_usage(),
+        "active": True,
+        "interactions": interactions,
+        "features": ["chat", 'say "hi" \\ \t'],  # quotes, a backslash and a tab survive COPY
+    }
+
+
+def test_a_large_batch_replaces_days_and_the_later_duplicate_wins(engine: Engine) -> None:
+    with open_session(engine) as session:
+        ids = queries.ensure_identities(session, [("cursor", f"u{n}@x.io") for n in range(10)])
+        first = [
+            row(identity_id, offset, 1) for identity_id in ids.values() for offset in range(30)
+        ]
+        queries.upsert_daily_usage(session, first)
+        second = [
+            row(identity_id, offset, 2) for identity_id in ids.values() for offset in range(20, 40)
+        ]
+        second.append(row(next(iter(ids.values())), 39, 7))  # the same key again: it wins
+        queries.upsert_daily_usage(session, second)
+        session.commit()
+    with engine.connect() as connection:
+        counts = dict(
+            connection.execute(
+                sa.select(DailyUsage.interactions, sa.func.count()).group_by(
+                    DailyUsage.interactions
+                )
+            ).all()
+        )
+        features = connection.execute(sa.select(DailyUsage.features).limit(1)).scalar_one()
+        week_total = connection.execute(sa.select(sa.func.sum(UsageWeek.interactions))).scalar()
+    assert counts == {1: 10 * 20, 2: 10 * 20 - 1, 7: 1}
+    assert features == ["chat", 'say "hi" \\ \t']
+    assert week_total == 10 * 20 * 1 + (10 * 20 - 1) * 2 + 7
