@@ -9,8 +9,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # A path that climbs out of the repository to the reference folder beside it: "../shared", a
-# `.parent` chain past the root, or an absolute path into the workspace.
-_OUTSIDE = re.compile(r"\.\./shared\b|parents\[\d+\]\.parent\b|[\"']shared[\"']\s*/|/work/")
+# `.parent` chain past the root, or an absolute path to that folder's fixtures or specs.
+_OUTSIDE = re.compile(
+    r"\.\./shared\b|parents\[\d+\]\.parent\b|[\"']shared[\"']\s*/|/shared/(?:fixtures|specs)/"
+)
 _CHECKED_SUFFIXES = {".py", ".sh", ".toml", ".cfg", ".ini", ".yaml", ".yml", ""}
 
 
@@ -43,7 +45,7 @@ def test_the_pattern_catches_what_it_must() -> None:
         'FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"',
         "open('../shared/specs/payloads/x.json')",
         'SPEC = ROOT.parent / "shared" / "specs"',
-        "cat /work/shared/fixtures/a.json",
+        "cat /srv/shared/fixtures/a.json",
     ]
     staying = [
         'Path(__file__).resolve().parents[1] / "fixtures" / "slack"',
