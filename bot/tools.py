@@ -27,6 +27,10 @@ def is_valid_tool(tool: str) -> bool:
     return bool(_TOOL_SLUG.match(tool))
 
 
+# Sources that are not tools, named where freshness is shown (the OTLP intake's sync state).
+SOURCE_LABELS: dict[str, str] = {"otlp": "OpenTelemetry"}
+
+
 def tool_label(tool: str) -> str:
-    """The name people know a tool by."""
-    return KNOWN_TOOLS.get(tool, tool.replace("_", " ").title())
+    """The name people know a tool (or a source that is not one tool) by."""
+    return KNOWN_TOOLS.get(tool) or SOURCE_LABELS.get(tool) or tool.replace("_", " ").title()
