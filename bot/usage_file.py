@@ -35,20 +35,10 @@ from bot.import_files import (
 )
 from bot.rejected import FileRejected, field_table, validation_problems
 from storage.models import CostKind
+from storage.queries import USAGE_COUNTERS
 
 IMPORT_SOURCE = "import"
-COUNTERS = (
-    "interactions",
-    "generations",
-    "acceptances",
-    "lines_suggested",
-    "lines_accepted",
-    "chat_requests",
-    "agent_requests",
-    "cli_requests",
-    "input_tokens",
-    "output_tokens",
-)
+COUNTERS = USAGE_COUNTERS
 #: The largest value each kind of count column holds (INTEGER, BIGINT on PostgreSQL).
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1

@@ -46,8 +46,8 @@ _DAILY_USAGE: sa.Table = SQLModel.metadata.tables["daily_usage"]
 # Bound parameters per statement stay well under SQLite's 32,766 and PostgreSQL's 65,535.
 _MAX_PARAMS = 30_000
 
-USAGE_METRICS = (
-    "active",
+#: The daily counts every source may report (whole numbers, summed across a day's rows).
+USAGE_COUNTERS = (
     "interactions",
     "generations",
     "acceptances",
@@ -58,10 +58,8 @@ USAGE_METRICS = (
     "cli_requests",
     "input_tokens",
     "output_tokens",
-    "cost_cents",
-    "cost_kind",
-    "features",
 )
+USAGE_METRICS = ("active", *USAGE_COUNTERS, "cost_cents", "cost_kind", "features")
 
 
 def zero_usage() -> dict[str, Any]:

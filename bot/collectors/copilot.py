@@ -103,18 +103,7 @@ _USAGE_FLAGS = (
     "used_copilot_code_review_passive",
 )
 _AGENT_FEATURES = frozenset({"agent_edit", "chat_panel_agent_mode"})
-_SUMMED_METRICS = (
-    "interactions",
-    "generations",
-    "acceptances",
-    "lines_suggested",
-    "lines_accepted",
-    "chat_requests",
-    "agent_requests",
-    "cli_requests",
-    "input_tokens",
-    "output_tokens",
-)
+_SUMMED_METRICS = queries.USAGE_COUNTERS
 _PERMISSION_HINTS = {
     ("org", "reports"): "read:org, or the 'Organization Copilot metrics' read permission",
     ("org", "seats"): "manage_billing:copilot or read:org",
