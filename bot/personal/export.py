@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
@@ -33,6 +33,8 @@ from storage.personal import (
 )
 
 # -- export ------------------------------------------------------------------------------------
+
+RecordT = TypeVar("RecordT")
 
 SCHEMA = "uptake.personal-data.v1"
 
@@ -296,42 +298,10 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
                 )
                 for team, identity in vendor_team_memberships_about(session, person)
             ),
-            seats=tuple(
-                SeatRecord(
-                    tool=seat.tool,
-                    external_id=seat.external_id,
-                    assigned_at=seat.assigned_at,
-                    last_activity_at=seat.last_activity_at,
-                    pending_cancellation_date=seat.pending_cancellation_date,
-                    plan=seat.plan,
-                    synced_at=seat.synced_at,
-                )
-                for seat in seats_about(session, person)
-            ),
-            tip_preference=None
-            if preference is None
-            else TipPreferenceRecord(
-                enabled=preference.enabled,
-                frequency=preference.frequency,
-                snoozed_until=preference.snoozed_until,
-                any_tier=preference.any_tier,
-                paused=preference.paused,
-                asked_to_continue_at=preference.asked_to_continue_at,
-                updated_at=preference.updated_at,
-            ),
+            seats=tuple(_copied(SeatRecord, seat) for seat in seats_about(session, person)),
+            tip_preference=None if preference is None else _copied(TipPreferenceRecord, preference),
             tip_deliveries=tuple(
-                TipDeliveryRecord(
-                    tip_id=delivery.tip_id,
-                    library_version=delivery.library_version,
-                    period=delivery.period,
-                    reason=delivery.reason,
-                    scheduled_for=delivery.scheduled_for,
-                    outbox_key=delivery.outbox_key,
-                    reworded=delivery.reworded,
-                    feedback=delivery.feedback,
-                    feedback_at=delivery.feedback_at,
-                    created_at=delivery.created_at,
-                )
+                _copied(TipDeliveryRecord, delivery)
                 for delivery in tip_deliveries_of(session, person_id)
             ),
             digest_subscriptions=tuple(
@@ -346,22 +316,7 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
                 for row, team in digest_subscriptions_of(session, person)
             ),
             outbox=tuple(
-                OutboxRecord(
-                    idempotency_key=message.idempotency_key,
-                    kind=message.kind,
-                    channel=message.channel,
-                    payload=message.payload,
-                    state=message.state,
-                    attempts=message.attempts,
-                    next_attempt_at=message.next_attempt_at,
-                    claimed_until=message.claimed_until,
-                    claim_token=message.claim_token,
-                    sent_ts=message.sent_ts,
-                    last_error=message.last_error,
-                    created_at=message.created_at,
-                    sent_at=message.sent_at,
-                )
-                for message in outbox_messages_to(session, person)
+                _copied(OutboxRecord, message) for message in outbox_messages_to(session, person)
             ),
             audit_log=tuple(
                 audit_record(entry) for entry in audit_entries_about(session, person_id)
@@ -370,33 +325,19 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
 
 
 def _usage_record(usage: DailyUsage, external_id: str) -> UsageRecord:
-    return UsageRecord(
-        day=usage.day,
-        tool=usage.tool,
-        external_id=external_id,
-        source=usage.source,
-        active=usage.active,
-        interactions=usage.interactions,
-        generations=usage.generations,
-        acceptances=usage.acceptances,
-        lines_suggested=usage.lines_suggested,
-        lines_accepted=usage.lines_accepted,
-        chat_requests=usage.chat_requests,
-        agent_requests=usage.agent_requests,
-        cli_requests=usage.cli_requests,
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cost_cents=usage.cost_cents,
-        cost_kind=usage.cost_kind,
-        features=tuple(usage.features or ()),
-        updated_at=usage.updated_at,
-        commits=usage.commits,
-        pull_requests=usage.pull_requests,
-        lines_added=usage.lines_added,
-        lines_removed=usage.lines_removed,
-        edits_accepted=usage.edits_accepted,
-        edits_rejected=usage.edits_rejected,
+    return _copied(
+        UsageRecord, usage, external_id=external_id, features=tuple(usage.features or ())
     )
+
+
+def _copied(record: type[RecordT], row: object, **overrides: Any) -> RecordT:
+    """A record holding every field of the stored row it is named after, as stored."""
+    values = {
+        field.name: getattr(row, field.name)
+        for field in dataclasses.fields(record)  # type: ignore[arg-type]
+        if field.name not in overrides
+    }
+    return record(**values, **overrides)
 
 
 def audit_record(entry: AuditEntry) -> AuditRecord:
