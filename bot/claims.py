@@ -1,18 +1,73 @@
-"""Reviewing GitHub login claims: the service behind the admins' Approve and Deny buttons."""
+"""GitHub login claims: telling the admins about one, and the service behind their Approve and
+Deny buttons."""
 
 from __future__ import annotations
 
+import logging
+
 from slack_sdk import WebClient
 
-from bot.admin import is_admin
+from bot.admin import admin_ids, is_admin
 from bot.blocks.common import Block, code, section
-from bot.blocks.links import claim_decided_blocks
-from bot.linking import decide_claim
+from bot.blocks.links import claim_conflict_blocks, claim_decided_blocks, claim_review_blocks
+from bot.linking import ClaimOutcome, ClaimStatus, decide_claim
 from bot.outbox import deliver_due, enqueue
 from bot.parsing import row_id
 from bot.services import Services
 from storage import queries
 from storage.engine import session as open_session
+
+logger = logging.getLogger(__name__)
+
+
+def tell_admins_of_claim(
+    services: Services, client: WebClient, person_id: int, user_id: str, outcome: ClaimOutcome
+) -> None:
+    """Ask the admins to review a new claim, or warn them of a login claimed twice.
+
+    Every way of claiming (`/myusage link`, the Home tab's link form) ends here, so every
+    claim reaches the admins the same way.
+    """
+    if outcome.status is ClaimStatus.PENDING and outcome.identity_id is not None:
+        _tell_admins(
+            services,
+            client,
+            f"claim:{outcome.identity_id}:{person_id}",
+            claim_review_blocks(user_id, outcome.login, outcome.identity_id),
+            f"<@{user_id}> claims GitHub login {outcome.login}",
+        )
+    elif outcome.status is ClaimStatus.CONFLICT:
+        _tell_admins(
+            services,
+            client,
+            f"claim-conflict:{outcome.login}:{person_id}",
+            claim_conflict_blocks(user_id, outcome.login),
+            f"GitHub login {outcome.login} was claimed twice",
+        )
+
+
+def _tell_admins(
+    services: Services, client: WebClient, key: str, blocks: list[Block], text: str
+) -> None:
+    """DM every admin through the outbox, then send straight away (the clock retries)."""
+    admins = admin_ids(services)
+    if not admins:
+        logger.warning("no ADMIN_USER_IDS configured: a claim waits with nobody to review it")
+        return
+    keys = []
+    for admin in admins:
+        admin_key = f"{key}:{admin}"
+        enqueue(
+            services.engine,
+            key=admin_key,
+            kind="admin",
+            channel=admin,
+            text=text,
+            blocks=blocks,
+            now=services.clock(),
+        )
+        keys.append(admin_key)
+    deliver_due(services.engine, client, now=services.clock(), keys=keys)
 
 
 def review_claim(

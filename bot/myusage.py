@@ -9,28 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
-from bot.admin import admin_ids
 from bot.adoption import WINDOWS, Tier, summarize_usage
 from bot.blocks.common import Block, code
-from bot.blocks.links import (
-    claim_conflict_blocks,
-    claim_result_blocks,
-    claim_review_blocks,
-    links_blocks,
-    unlink_blocks,
-)
+from bot.blocks.links import claim_result_blocks, links_blocks, unlink_blocks
 from bot.blocks.myusage import fallback_text, help_blocks, myusage_blocks
 from bot.blocks.privacy import export_sent_blocks, forget_confirm_blocks, privacy_blocks
 from bot.blocks.tips import get_tips_button
-from bot.linking import (
-    CLAIMABLE_TOOLS,
-    ClaimStatus,
-    claim_github_login,
-    links_of,
-    tool_from_word,
-    unlink,
-)
-from bot.outbox import deliver_due, enqueue
+from bot.claims import tell_admins_of_claim
+from bot.linking import CLAIMABLE_TOOLS, claim_github_login, links_of, tool_from_word, unlink
 from bot.parsing import command_words, day_count, echo
 from bot.people import PersonRef, ensure_person, find_person
 from bot.personal.export import as_json, personal_data
@@ -184,22 +170,7 @@ def answer_myusage(
         return unlink_blocks(request.tool, removed), "Unlinked"
     if request.kind == "link":
         outcome = claim_github_login(services.engine, person.id, user_id, request.login)
-        if outcome.status is ClaimStatus.PENDING and outcome.identity_id is not None:
-            _tell_admins(
-                services,
-                client,
-                f"claim:{outcome.identity_id}:{person.id}",
-                claim_review_blocks(user_id, outcome.login, outcome.identity_id),
-                f"<@{user_id}> claims GitHub login {outcome.login}",
-            )
-        elif outcome.status is ClaimStatus.CONFLICT:
-            _tell_admins(
-                services,
-                client,
-                f"claim-conflict:{outcome.login}:{person.id}",
-                claim_conflict_blocks(user_id, outcome.login),
-                f"GitHub login {outcome.login} was claimed twice",
-            )
+        tell_admins_of_claim(services, client, person.id, user_id, outcome)
         return claim_result_blocks(outcome), "Your GitHub login claim"
     return summary_answer(services, person, request.window_days)
 
@@ -229,27 +200,3 @@ def forget_me(services: Services, user_id: str) -> int:
     if person is None:
         return 0
     return forget_person(services.engine, person.id, actor=user_id, now=services.clock()).total
-
-
-def _tell_admins(
-    services: Services, client: WebClient, key: str, blocks: list[Block], text: str
-) -> None:
-    """DM every admin through the outbox, then send straight away (the clock retries)."""
-    admins = admin_ids(services)
-    if not admins:
-        logger.warning("no ADMIN_USER_IDS configured: a claim waits with nobody to review it")
-        return
-    keys = []
-    for admin in admins:
-        admin_key = f"{key}:{admin}"
-        enqueue(
-            services.engine,
-            key=admin_key,
-            kind="admin",
-            channel=admin,
-            text=text,
-            blocks=blocks,
-            now=services.clock(),
-        )
-        keys.append(admin_key)
-    deliver_due(services.engine, client, now=services.clock(), keys=keys)
