@@ -415,6 +415,21 @@ class UsageWeek(SQLModel, table=True):
     input_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
     output_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
     cost_cents: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    # Outcome totals of the week's active days; NULL where no source reported the outcome.
+    commits: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    pull_requests: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, nullable=True)
+    )
+    lines_added: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    lines_removed: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, nullable=True)
+    )
+    edits_accepted: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, nullable=True)
+    )
+    edits_rejected: int | None = Field(
+        default=None, sa_column=sa.Column(sa.BigInteger, nullable=True)
+    )
 
 
 class TeamVersion(SQLModel, table=True):

@@ -26,6 +26,16 @@ _CHUNK = 10_000  # identity ids per statement
 _LOCK_CLASS = 0x7577  # advisory lock namespace of the rollup ("uw")
 _BATCH = 5_000
 
+#: Outcome totals: NULL where no source reported the outcome that week (never a made-up 0).
+OUTCOMES = (
+    "commits",
+    "pull_requests",
+    "lines_added",
+    "lines_removed",
+    "edits_accepted",
+    "edits_rejected",
+)
+
 TOTALS = (
     "interactions",
     "generations",
@@ -89,6 +99,7 @@ def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) 
     )
     totals = [sa.func.sum(sa.case((active, daily[name]), else_=0)) for name in TOTALS]
     cost = sa.func.sum(sa.case((active, daily.cost_cents), else_=None))
+    outcomes = [sa.func.sum(sa.case((active, daily[name]), else_=None)) for name in OUTCOMES]
     rows = (
         sa.select(
             daily.identity_id,
@@ -97,6 +108,7 @@ def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) 
             mask,
             *totals,
             cost,
+            *outcomes,
         )
         .where(daily.day >= days[0], daily.day <= days[-1])
         .group_by(daily.identity_id)
@@ -109,7 +121,8 @@ def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) 
     session.execute(delete)
     session.execute(
         sa.insert(_ROLLUP).from_select(
-            ["identity_id", "week", "tool", "day_mask", *TOTALS, "cost_cents"], rows
+            ["identity_id", "week", "tool", "day_mask", *TOTALS, "cost_cents", *OUTCOMES],
+            rows,
         )
     )
 

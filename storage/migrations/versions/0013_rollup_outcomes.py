@@ -1,0 +1,81 @@
+"""outcome totals on the weekly rollup
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-11-30
+
+`usage_week` gains the week's outcome totals (commits and pull requests made with AI, lines
+added and removed, accepted and rejected edits), NULL where no source reported them, so that
+team releases read outcomes from the rollup like every other figure. The weeks that already
+have outcome rows in `daily_usage` are filled in from them.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_OUTCOMES = (
+    "commits",
+    "pull_requests",
+    "lines_added",
+    "lines_removed",
+    "edits_accepted",
+    "edits_rejected",
+)
+
+
+def upgrade() -> None:
+    for name in _OUTCOMES:
+        op.add_column("usage_week", sa.Column(name, sa.BigInteger(), nullable=True))
+    _backfill()
+
+
+def _backfill() -> None:
+    daily = sa.table(
+        "daily_usage",
+        sa.column("identity_id", sa.Integer),
+        sa.column("day", sa.Date),
+        sa.column("active", sa.Boolean),
+        *(sa.column(name, sa.Integer) for name in _OUTCOMES),
+    )
+    week = sa.table(
+        "usage_week",
+        sa.column("identity_id", sa.Integer),
+        sa.column("week", sa.Date),
+        *(sa.column(name, sa.BigInteger) for name in _OUTCOMES),
+    )
+    reported = sa.or_(*(daily.c[name].is_not(None) for name in _OUTCOMES))
+    rows = op.get_bind().execute(
+        sa.select(daily.c.identity_id, daily.c.day, *(daily.c[name] for name in _OUTCOMES)).where(
+            daily.c.active.is_(True), reported
+        )
+    )
+    totals: dict[tuple[int, dt.date], dict[str, int | None]] = defaultdict(
+        lambda: dict.fromkeys(_OUTCOMES)
+    )
+    for identity_id, day, *values in rows:
+        monday = day - dt.timedelta(days=day.weekday())
+        found = totals[(identity_id, monday)]
+        for name, value in zip(_OUTCOMES, values, strict=True):
+            if value is not None:
+                found[name] = (found[name] or 0) + int(value)
+    for (identity_id, monday), values in totals.items():
+        op.get_bind().execute(
+            sa.update(week)
+            .where(week.c.identity_id == identity_id, week.c.week == monday)
+            .values(**values)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("usage_week") as batch:
+        for name in reversed(_OUTCOMES):
+            batch.drop_column(name)
