@@ -1,4 +1,4 @@
-"""The digest's trend chart: a team's weekly active share over up to 12 weeks, as a PNG.
+"""The trend chart: a team's weekly active share over up to 12 weeks, as a PNG.
 
 The chart is drawn for a phone screen: a fixed 1200×600 px image, large type, one line with
 markers, the y-axis fixed at 0–100 %. A week whose figure is hidden (for privacy, or for lack

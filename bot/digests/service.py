@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from bot.adoption import Tier
 from bot.blocks.common import Block, blocks_to_text
 from bot.blocks.digest import (
     digest_blocks,
@@ -26,9 +25,9 @@ from bot.blocks.digest import (
     small_team_digest_blocks,
 )
 from bot.blocks.teamusage import change_points
+from bot.charts import TrendPoint, trend_chart_png
 from bot.digests.audience import may_receive_digest
-from bot.digests.chart import TrendPoint, trend_chart_png
-from bot.digests.narrative import DigestFacts, NarrativeWriter
+from bot.digests.narrative import NarrativeWriter, digest_facts
 from bot.figures.periods import Period, last_complete
 from bot.figures.releases import ACCEPTANCE, Release, read_releases
 from bot.local_time import local_week, next_weekly_time, zone
@@ -127,20 +126,6 @@ def suggested_action(release: Release) -> str:
     return "Ask the team what one thing made their AI tools more useful this week, and share it."
 
 
-def _facts(release: Release, previous: Release | None) -> DigestFacts:
-    return DigestFacts(
-        team_size=release.people,
-        active_share=release.share("active"),
-        active_share_change_points=change_points(release, previous),
-        tier_counts={tier.value: release.count(f"tier:{tier.value}") for tier in Tier},
-        tool_adoption={tool_label(tool): release.count(f"tool:{tool}") for tool in release.tools},
-        acceptance_rate=release.means.get(ACCEPTANCE) if release.visible else None,
-        unused_seats=release.count("seats_idle"),
-        # The action has its own line in the digest; the prose need not repeat it.
-        suggested_action="",
-    )
-
-
 def digest_week(now: dt.datetime, tz: str) -> Period:
     """The week a digest sent at `now` in `tz` is about: the last complete ISO week there."""
     return last_complete(now.astimezone(zone(tz)).date())
@@ -181,7 +166,7 @@ def build_digest(
     blocks = digest_blocks(
         release,
         previous,
-        narrative=narrative.narrate(_facts(release, previous)),
+        narrative=narrative.narrate(digest_facts(release)),
         action=suggested_action(release),
         freshness=freshness,
         now=now,

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.digests.chart import (
+from bot.charts import chart_alt_text
+from bot.charts.trend import (
     HEIGHT_PX,
     MAX_POINTS,
     MAX_TITLE_CHARS,
@@ -206,7 +207,7 @@ def test_concurrent_renders_agree() -> None:
 
 
 def test_importing_the_module_does_not_import_matplotlib() -> None:
-    code = "import sys, bot.digests.chart; sys.exit('matplotlib' in sys.modules)"
+    code = "import sys, bot.charts; sys.exit('matplotlib' in sys.modules)"
     root = Path(__file__).resolve().parents[2]
 
     result = subprocess.run(
@@ -214,3 +215,21 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
     )
 
     assert result.returncode == 0, result.stderr.decode()
+
+
+def test_alt_text_states_every_figure_in_order_and_the_hidden_weeks() -> None:
+    text = chart_alt_text(WITH_HIDDEN, title="Platform: weekly active share")
+
+    assert text.startswith("Platform: weekly active share, last 12 weeks: W37 31 %, W38 35 %,")
+    assert "W39 hidden" in text
+    assert text.endswith("W48 66 %; 3 weeks hidden for privacy.")
+    assert [part.split()[0] for part in text.split("weeks: ", 1)[1].split(", ")] == [
+        point.label for point in WITH_HIDDEN
+    ]
+
+
+def test_alt_text_for_no_data_and_for_all_hidden() -> None:
+    assert chart_alt_text([], title="Mobile") == "Mobile: no data yet."
+    assert chart_alt_text([TrendPoint("W1", None)], title="Tiny\n") == (
+        "Tiny, last week: all hidden for privacy."
+    )
