@@ -141,11 +141,16 @@ def rebuild(session: Session) -> int:
     return int(session.execute(sa.select(sa.func.count()).select_from(_ROLLUP)).scalar_one())
 
 
-def person_weeks(
-    session: Session, since: dt.date, until: dt.date
-) -> Iterator[tuple[int, dt.date, str, int, int, int]]:
-    """(person, week, tool, day mask, generations, acceptances) of verified identities' weeks
-    from the week of `since` to the week of `until`, ordered by person (stream one at a time)."""
+#: The outcome totals `person_weeks` yields after the acceptances, in this order.
+RELEASE_OUTCOMES = ("commits", "pull_requests", "lines_added", "edits_accepted", "edits_rejected")
+
+PersonWeek = tuple[int, dt.date, str, int, int, int, tuple[int | None, ...]]
+
+
+def person_weeks(session: Session, since: dt.date, until: dt.date) -> Iterator[PersonWeek]:
+    """(person, week, tool, day mask, generations, acceptances, outcomes) of verified
+    identities' weeks from the week of `since` to the week of `until`, ordered by person
+    (stream one at a time); outcomes are the RELEASE_OUTCOMES totals, None where unreported."""
     statement = (
         sa.select(
             col(Identity.person_id),
@@ -154,6 +159,7 @@ def person_weeks(
             col(UsageWeek.day_mask),
             col(UsageWeek.generations),
             col(UsageWeek.acceptances),
+            *(_ROLLUP.c[name] for name in RELEASE_OUTCOMES),
         )
         .join(Identity, col(Identity.id) == col(UsageWeek.identity_id))
         .where(
@@ -165,5 +171,7 @@ def person_weeks(
         .order_by(col(Identity.person_id))
         .execution_options(yield_per=_BATCH)
     )
-    for person, week, tool, day_mask, generations, acceptances in session.execute(statement):
-        yield person, week, tool, day_mask, int(generations), int(acceptances)
+    for person, week, tool, day_mask, generations, acceptances, *outcomes in session.execute(
+        statement
+    ):
+        yield person, week, tool, day_mask, int(generations), int(acceptances), tuple(outcomes)

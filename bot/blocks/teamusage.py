@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from bot.adoption import TIER_WINDOW_DAYS, Tier, TierThresholds
 from bot.blocks.common import Block, code, context, divider, header, section
+from bot.figures.outcomes import TeamOutcomes, team_outcomes
 from bot.figures.releases import ACCEPTANCE, Release
 from bot.teams import TeamRef
 from bot.tools import tool_label
@@ -136,6 +137,28 @@ def _span(release: Release) -> str:
     return "the week" if weeks == 1 else f"the {weeks} weeks"
 
 
+def outcome_line(outcomes: TeamOutcomes) -> str:
+    """What landed, in aggregate: one line, leaving out the figures that are withheld."""
+    per_person = [
+        f"~{value:.1f} {what}"
+        for value, what in (
+            (outcomes.commits, "commits"),
+            (outcomes.pull_requests, "pull requests"),
+        )
+        if value is not None
+    ]
+    if outcomes.lines_added is not None:
+        per_person.append(f"~{outcomes.lines_added:,.0f} lines added")
+    parts = [f"~{outcomes.landed} made commits or pull requests with AI"]
+    if per_person:
+        parts.append(", ".join(per_person) + " per person a week")
+    if outcomes.edit_acceptance is not None:
+        parts.append(f"~{outcomes.edit_acceptance:.0%} of agent edits accepted")
+    return f"*What landed* (~{outcomes.reporting} people whose tools report it): " + " · ".join(
+        parts
+    )
+
+
 def freshness_line(states: Sequence[SyncState], now: dt.datetime) -> str:
     """When each source last synced, and whether it is failing."""
     if not states:
@@ -194,6 +217,7 @@ def teamusage_blocks(
     tiers = " · ".join(f"{tier.value} {approx(release, f'tier:{tier.value}')}" for tier in Tier)
     tools = [f"*{tool_label(tool)}*: {approx(release, f'tool:{tool}')}" for tool in release.tools]
     seats = release.count("seats")
+    outcomes = team_outcomes(release)
     return [
         header(title),
         section(f"*People in scope:* {release.people}\n{_headline(release, previous)}"),
@@ -202,6 +226,7 @@ def teamusage_blocks(
             "*Adoption per tool* (people active in the period)\n"
             + ("\n".join(tools) if tools else "No tools are set up yet.")
         ),
+        *([section(outcome_line(outcomes))] if outcomes is not None else []),
         section(
             "*Depth*",
             fields=[

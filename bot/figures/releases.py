@@ -33,6 +33,7 @@ from bot.figures.disclosure import (
     released_mean,
 )
 from bot.figures.noise import new_record_key
+from bot.figures.outcomes import OutcomeCells
 from bot.figures.periods import Period, last_complete
 from bot.teams import TeamRef
 from bot.tools import COPILOT
@@ -99,6 +100,19 @@ class PersonFacts:
     tools: set[str] = field(default_factory=set)
     generations: int = 0
     acceptances: int = 0
+    # Outcome totals over the period (None: no source reported it; see bot/figures/outcomes.py)
+    commits: int | None = None
+    pull_requests: int | None = None
+    lines_added: int | None = None
+    edits_accepted: int | None = None
+    edits_rejected: int | None = None
+
+    def add_outcomes(self, totals: Sequence[int | None]) -> None:
+        """Add a week's outcome totals (in `rollup.RELEASE_OUTCOMES` order), keeping None
+        for an outcome no week reported."""
+        for name, value in zip(rollup.RELEASE_OUTCOMES, totals, strict=True):
+            if value is not None:
+                setattr(self, name, (getattr(self, name) or 0) + int(value))
 
 
 def team_people(
@@ -163,6 +177,7 @@ def compute_releases(
                 tools=tool_list,
                 rules=rules,
                 thresholds=thresholds,
+                weeks=period.weeks,
             )
             rows.append(
                 {
@@ -191,7 +206,7 @@ def person_facts(session: Any, everyone: set[int], period: Period) -> dict[int, 
     current: int | None = None
     weeks: dict[dt.date, int] = {}
     fact = PersonFacts()
-    for person, week, tool, mask, generations, acceptances in rollup.person_weeks(
+    for person, week, tool, mask, generations, acceptances, outcomes in rollup.person_weeks(
         session, min(period.start, tier_start, habit_start), end
     ):
         if person != current:
@@ -204,6 +219,7 @@ def person_facts(session: Any, everyone: set[int], period: Period) -> dict[int, 
             fact.tools.add(tool)
             fact.generations += generations
             fact.acceptances += acceptances
+            fact.add_outcomes(outcomes)
     if current is not None and current in everyone:
         facts[current] = windows.fold(fact, weeks)
     return facts
@@ -269,8 +285,9 @@ def release_figures(
     tools: tuple[str, ...],
     rules: Rules,
     thresholds: TierThresholds,
+    weeks: int = 1,
 ) -> dict[str, Any]:
-    """One team's figures, through the disclosure layer (pure: no database)."""
+    """One team's figures over `weeks` weeks, through the disclosure layer (pure: no database)."""
     size = len(members)
     if size < rules.k:
         return {"visible": False, "k": rules.k, "tools": list(tools), "counts": {}, "means": {}}
@@ -281,6 +298,7 @@ def release_figures(
         cells[f"tier:{tier.value}"] = Cell()
     for tool in tools:
         cells[f"tool:{tool}"] = Cell()
+    outcomes = OutcomeCells()
     empty = PersonFacts()
     for person in members:
         key = keys[person]
@@ -300,16 +318,22 @@ def release_figures(
             cells["seats"].add(key)
         if person in idle:
             cells["seats_idle"].add(key)
+        outcomes.add(key, fact, weeks=weeks)
     acceptance = cells.pop(ACCEPTANCE)
     counts = {name: released_count(cell, ceiling=size, rules=rules) for name, cell in cells.items()}
     tiers = {name: value for name, value in counts.items() if name.startswith("tier:")}
     counts.update(partition_to_total(tiers, size))
+    outcome_counts, outcome_means = outcomes.release(size=size, rules=rules)
+    counts.update(outcome_counts)
     return {
         "visible": True,
         "k": rules.k,
         "tools": list(tools),
         "counts": counts,
-        "means": {ACCEPTANCE: released_mean(acceptance, stream=ACCEPTANCE, bound=1.0, rules=rules)},
+        "means": {
+            ACCEPTANCE: released_mean(acceptance, stream=ACCEPTANCE, bound=1.0, rules=rules),
+            **outcome_means,
+        },
     }
 
 
