@@ -20,7 +20,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -253,6 +253,50 @@ def _as_float(value: Any, default: float) -> float:
 
 def _truthy(value: Any) -> bool:
     return str(value).lower() in ("1", "true", "yes")
+
+
+#: Image files an image block may show through `slack_file` (Slack: png, jpg, jpeg, gif).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif")
+MAX_ALT_TEXT = 2000
+
+
+def image_block_problems(blocks: Any, files: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Why Slack would refuse the image blocks among `blocks` (top level), as its messages.
+
+    An image block needs alt_text (at most 2000 characters) and exactly one of image_url and
+    slack_file; a slack_file names exactly one of id and url, and the file must exist, be
+    an image, and be visible to the bot (here: uploaded through this fake).
+    """
+    problems: list[str] = []
+    for index, block in enumerate(blocks if isinstance(blocks, list) else []):
+        if not isinstance(block, dict) or block.get("type") != "image":
+            continue
+        where = f"[json-pointer:/blocks/{index}"
+        alt = block.get("alt_text")
+        if not isinstance(alt, str) or not alt.strip() or len(alt) > MAX_ALT_TEXT:
+            problems.append(f"[ERROR] alt_text must be 1 to {MAX_ALT_TEXT} characters {where}]")
+        source = block.get("slack_file")
+        if ("image_url" in block) == (source is not None):
+            problems.append(f"[ERROR] provide exactly one of image_url and slack_file {where}]")
+            continue
+        if source is None:
+            continue
+        if not isinstance(source, dict) or ("id" in source) == ("url" in source):
+            problems.append(f"[ERROR] invalid slack file {where}/slack_file]")
+            continue
+        found = files.get(str(source.get("id", "")))
+        if "url" in source:
+            found = next(
+                (
+                    f
+                    for f in files.values()
+                    if source["url"] in (f.get("permalink"), f.get("url_private"))
+                ),
+                None,
+            )
+        if found is None or not str(found.get("name", "")).lower().endswith(IMAGE_SUFFIXES):
+            problems.append(f"[ERROR] invalid slack file {where}/slack_file]")
+    return problems
 
 
 def _dm_channel(channel: str) -> str:
@@ -766,6 +810,14 @@ class FakeSlackAPI:
             return {"ok": False, "error": "channel_not_found"}
         if not any(params.get(k) for k in ("text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
+        problems = image_block_problems(params.get("blocks"), self.completed_files)
+        if problems:
+            return {
+                "ok": False,
+                "error": "invalid_blocks",
+                "errors": [problem.removeprefix("[ERROR] ") for problem in problems],
+                "response_metadata": {"messages": problems},
+            }
         ts = self._next_ts()
         message = self._bot_message(params, ts)
         if _truthy(params.get("reply_broadcast", False)):
