@@ -118,14 +118,14 @@ def digests_sent(fake: FakeSlackAPI) -> list[tuple[str, str]]:
 def test_growth_shows_the_change_and_one_action(engine: Engine) -> None:
     team_with(engine, "payments", 15, this_week=10, last_week=5)
     text = digest_text(engine, "payments")
-    assert "Active this week:* ~10 of 15 (67%), +33 points on last week" in text
+    assert "Payments: ~10 of 15 used AI tools this week (67%), up 33 points" in text
     assert "One thing worth doing" in text
     assert "U0BOSS" not in text and "UPAY" not in text
 
 
 def test_decline_is_reported_honestly(engine: Engine) -> None:
     team_with(engine, "risk", 15, this_week=5, last_week=10)
-    assert "-33 points on last week" in digest_text(engine, "risk")
+    assert "~5 of 15 used AI tools this week (33%), down 33 points" in digest_text(engine, "risk")
 
 
 def test_a_tiny_team_gets_a_digest_saying_so_and_nothing_else(engine: Engine) -> None:

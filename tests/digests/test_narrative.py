@@ -6,7 +6,6 @@ import dataclasses
 import json
 import logging
 from collections.abc import Iterator
-from statistics import median
 
 import httpx2
 import pytest
@@ -17,10 +16,13 @@ from bot.digests.narrative import (
     NarrativeWriter,
     OpenAINarrative,
     TemplateNarrative,
+    digest_facts,
     narrative_writer,
     template_narrative,
 )
-from bot.tools import tool_label
+from bot.figures.periods import Period
+from bot.figures.releases import ACCEPTANCE, Release
+from bot.teams import TeamRef
 from tests.fakes.openai_chat import API_KEY, COMPLETIONS, FakeOpenAIChat
 from tests.fakes.slack_api import Hang, Malformed, RateLimited, ServerError, Slow
 from tests.fakes.vendor_http import FakeVendorAPI, Status, Truncated, VendorFault
@@ -28,24 +30,11 @@ from tests.fakes.vendor_http import FakeVendorAPI, Status, Truncated, VendorFaul
 MODEL = "gpt-4.1-mini"
 TIMEOUT = 0.3
 NARRATED = (
-    "Most of the team tried an AI coding tool this week, *71%*, up 8 points. "
-    "GitHub Copilot leads the way, and sharing tips could help the rest get started."
+    "AI tools are becoming routine: about *6 people* used them in 6 of the last 8 weeks, "
+    "and about 27% of suggestions were kept."
 )
-FACTS = DigestFacts(
-    team_size=14,
-    active_share=0.71,
-    active_share_change_points=8,
-    tier_counts={"power": 2, "regular": 5, "light": None, "inactive": 3},
-    tool_adoption={"GitHub Copilot": 9, "Cursor": None, "Claude Code": 5},
-    acceptance_rate=0.27,
-    unused_seats=4,
-    suggested_action="Share the `/aitips` command in the team channel",
-)
-ALL_HIDDEN = DigestFacts(
-    team_size=3,
-    tier_counts=dict.fromkeys(("inactive", "light", "regular", "power")),
-    tool_adoption={"GitHub Copilot": None, "Cursor": None},
-)
+FACTS = DigestFacts(team_size=14, habitual=6, acceptance_rate=0.27)
+ALL_HIDDEN = DigestFacts(team_size=3)
 TEMPLATE = template_narrative(FACTS)
 
 
@@ -93,12 +82,13 @@ def test_the_request_carries_the_rules_and_the_figures_as_plain_words(
     system, user = body["messages"]
     assert system["role"] == "system"
     for rule in (
-        "two or three sentences",
+        "one or two",
+        "do not mention any of those",
         "neutral and encouraging",
         "Never rank",
         "names",
         "links",
-        "500 characters",
+        "280 characters",
         "hidden",
         "mrkdwn",
     ):
@@ -106,12 +96,8 @@ def test_the_request_carries_the_rules_and_the_figures_as_plain_words(
     assert user["role"] == "user"
     for figure in (
         "people in the team: 14",
-        "71% (up 8 percentage points since last week)",
-        "power 2, regular 5, light hidden for privacy, inactive 3",
-        "GitHub Copilot 9, Cursor hidden for privacy, Claude Code 5",
-        "mean suggestion acceptance rate (approximate): 27%",
-        "paid seats unused this week: 4",
-        "Share the `/aitips` command in the team channel",
+        "in at least 6 of the last 8 weeks (approximate): 6",
+        "mean share of AI suggestions accepted (approximate): 27%",
     ):
         assert figure in user["content"]
 
@@ -128,9 +114,9 @@ def test_a_used_answer_logs_nothing(
 def test_an_answer_just_under_the_limit_is_used(
     writer: OpenAINarrative, fake: FakeOpenAIChat
 ) -> None:
-    fake.content = "a" * 599
+    fake.content = "a" * 399
 
-    assert writer.narrate(FACTS) == "a" * 599
+    assert writer.narrate(FACTS) == "a" * 399
 
 
 # -- falling back to the template ----------------------------------------------------------------
@@ -177,7 +163,7 @@ def test_an_api_failure_falls_back_to_the_template(
         pytest.param("", id="empty"),
         pytest.param(" \n\t ", id="blank"),
         pytest.param(["not", "text"], id="not-a-string"),
-        pytest.param("a" * 600, id="600-characters"),
+        pytest.param("a" * 400, id="400-characters"),
         pytest.param("The team kept going this week. " * 40, id="far-too-long"),
         pytest.param("Nice week! Details: https://example.com/digest", id="https"),
         pytest.param("Nice week! See http://127.0.0.1:8080/x", id="http"),
@@ -192,6 +178,8 @@ def test_an_api_failure_falls_back_to_the_template(
         pytest.param("Thanks @ada for a nice week", id="plain-mention"),
         pytest.param("Ask ada.lovelace@corp.internal for a demo", id="email"),
         pytest.param("User U07ADA1234 led the way", id="slack-id"),
+        pytest.param("About 9 people used GitHub Copilot this week.", id="a-figure-not-given"),
+        pytest.param("About 6 people, up 11 points on last week.", id="an-invented-change"),
     ],
 )
 def test_an_unusable_answer_falls_back_to_the_template(
@@ -211,7 +199,7 @@ def test_an_unusable_answer_falls_back_to_the_template(
 def test_an_answer_cut_off_at_the_token_limit_falls_back(
     writer: OpenAINarrative, fake: FakeOpenAIChat, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake.content, fake.finish_reason = "Most of the team tried an AI coding", "length"
+    fake.content, fake.finish_reason = "AI tools are becoming routine: about", "length"
 
     with caplog.at_level(logging.WARNING, logger="bot.digests.narrative"):
         assert writer.narrate(FACTS) == TEMPLATE
@@ -219,12 +207,11 @@ def test_an_answer_cut_off_at_the_token_limit_falls_back(
     assert_logged_without_content(caplog, fake.content)
 
 
-def test_an_all_hidden_week_falls_back_to_the_hidden_template(
-    writer: OpenAINarrative, api: FakeVendorAPI
+def test_an_all_hidden_week_asks_the_model_nothing_and_has_no_prose(
+    writer: OpenAINarrative, fake: FakeOpenAIChat
 ) -> None:
-    api.fail_next(COMPLETIONS, ServerError(500))
-
-    assert writer.narrate(ALL_HIDDEN) == "Activity figures are hidden for privacy this week."
+    assert writer.narrate(ALL_HIDDEN) == ""
+    assert fake.calls() == []
 
 
 def assert_logged_without_content(caplog: pytest.LogCaptureFixture, *content: str) -> None:
@@ -233,7 +220,7 @@ def assert_logged_without_content(caplog: pytest.LogCaptureFixture, *content: st
     assert record.levelno == logging.WARNING
     message = record.getMessage()
     assert "fell back" in message
-    for text in (NARRATED, "GitHub Copilot", "71%", "aitips", API_KEY, *content):
+    for text in (NARRATED, "27%", "people in the team", API_KEY, *content):
         if text.strip():
             assert text not in message
 
@@ -243,66 +230,45 @@ def assert_logged_without_content(caplog: pytest.LogCaptureFixture, *content: st
 
 def test_the_template_states_the_visible_figures() -> None:
     assert TEMPLATE == (
-        "About *71%* of the team's 14 people used an AI coding tool this week, "
-        "up 8 percentage points on last week; tools in use: GitHub Copilot (~9 people), "
-        "Claude Code (~5 people). The mean suggestion acceptance rate was about 27% and 4 paid "
-        "seats went unused — suggested next step: Share the `/aitips` command in the team "
-        "channel."
+        "About *6 people* used AI tools in at least 6 of the last 8 weeks, and on average "
+        "people accepted about *27%* of the suggestions they were shown."
     )
 
 
-def test_the_template_handles_all_hidden_facts() -> None:
-    assert template_narrative(ALL_HIDDEN) == "Activity figures are hidden for privacy this week."
-    assert template_narrative(DigestFacts(team_size=0)) == (
-        "Activity figures are hidden for privacy this week."
-    )
-
-
-def test_the_template_shows_what_is_visible_when_activity_is_hidden() -> None:
-    facts = DigestFacts(
-        team_size=9,
-        tool_adoption={"GitHub Copilot": 6, "Cursor": None},
-        acceptance_rate=0.3,
-        suggested_action="Try a pairing session with Copilot Chat.",
-    )
-
-    assert template_narrative(facts) == (
-        "Activity figures are hidden for privacy this week; tools in use: GitHub Copilot "
-        "(~6 people). The mean suggestion acceptance rate was about 30% — suggested next step: "
-        "Try a pairing session with Copilot Chat."
-    )
+def test_the_template_has_no_prose_when_everything_is_hidden() -> None:
+    assert template_narrative(ALL_HIDDEN) == ""
+    assert template_narrative(DigestFacts(team_size=0)) == ""
 
 
 @pytest.mark.parametrize(
-    ("change", "words"),
-    [(0, "unchanged on last week"), (-1, "down 1 percentage point"), (12, "up 12 percentage")],
+    ("facts", "text"),
+    [
+        (
+            DigestFacts(team_size=9, acceptance_rate=0.3),
+            "On average people accepted about *30%* of the suggestions they were shown.",
+        ),
+        (
+            DigestFacts(team_size=9, habitual=1),
+            "About *1 person* used AI tools in at least 6 of the last 8 weeks.",
+        ),
+        (
+            DigestFacts(team_size=9, habitual=0),
+            "No one has used AI tools in at least 6 of the last 8 weeks yet.",
+        ),
+    ],
 )
-def test_the_template_words_the_change(change: int, words: str) -> None:
-    facts = DigestFacts(team_size=1, active_share=1.0, active_share_change_points=change)
-
-    text = template_narrative(facts)
-
-    assert text.startswith("About *100%* of the team's 1 person used an AI coding tool")
-    assert words in text
-    assert text.count(".") == 1
+def test_the_template_says_only_what_is_visible(facts: DigestFacts, text: str) -> None:
+    assert template_narrative(facts) == text
 
 
-def test_the_template_is_at_most_two_sentences_and_calls_nothing(fake: FakeOpenAIChat) -> None:
+def test_the_template_is_one_sentence_and_calls_nothing(fake: FakeOpenAIChat) -> None:
     writer = TemplateNarrative()
 
     text = writer.narrate(FACTS)
 
     assert text == TEMPLATE
-    assert text.count(". ") <= 1
+    assert text.count(". ") == 0 and text.endswith(".")
     assert fake.calls() == []
-
-
-def test_an_action_ending_in_a_question_keeps_its_mark() -> None:
-    facts = DigestFacts(team_size=6, suggested_action="Why not demo Claude Code on Friday?")
-
-    assert template_narrative(facts).endswith(
-        "Suggested next step: Why not demo Claude Code on Friday?"
-    )
 
 
 # -- privacy -------------------------------------------------------------------------------------
@@ -365,36 +331,35 @@ PEOPLE = [
 ]
 
 
-def facts_for_team(k: int = 5) -> DigestFacts:
-    """Facts built the way a digest builds them: aggregates of the people, groups under k hidden."""
-    thresholds = TierThresholds()
-    tiers: dict[str, int] = {}
-    tools: dict[str, int] = {}
-    for person in PEOPLE:
-        tier = thresholds.tier_for(person.active_days).value
-        tiers[tier] = tiers.get(tier, 0) + 1
-        for tool in person.tools:
-            tools[tool_label(tool)] = tools.get(tool_label(tool), 0) + 1
-    rates = [p.acceptance_rate for p in PEOPLE if p.acceptance_rate is not None]
-    active = sum(1 for p in PEOPLE if p.tools)
-    return DigestFacts(
-        team_size=len(PEOPLE),
-        active_share=active / len(PEOPLE),
-        active_share_change_points=17,
-        tier_counts={tier: n if n >= k else None for tier, n in tiers.items()},
-        tool_adoption={label: n if n >= k else None for label, n in tools.items()},
-        acceptance_rate=median(rates) if len(rates) >= k else None,
-        unused_seats=2,
-        suggested_action="Share the `/aitips` command in the team channel",
+def release_for_team(k: int = 5) -> Release:
+    """The team's release as the digest reads it: names, slugs and ids beside the figures."""
+    tiers = [TierThresholds().tier_for(person.active_days).value for person in PEOPLE]
+    return Release(
+        team=TeamRef(
+            id=4_242_499, slug=TEAM["slug"], name=TEAM["name"], parent_id=None, source="org_file"
+        ),
+        period=Period(2026, 48),
+        people=len(PEOPLE),
+        visible=True,
+        k=k,
+        counts={
+            "active": sum(1 for p in PEOPLE if p.tools),
+            "habit": 2,
+            **{f"tier:{tier}": tiers.count(tier) for tier in set(tiers)},
+            "tool:copilot": 4,
+            "tool:cursor": 2,
+        },
+        means={ACCEPTANCE: 0.25},
+        tools=("copilot", "cursor", "claude_code"),
     )
 
 
 def test_the_model_sees_no_team_name_person_email_or_id(
     writer: OpenAINarrative, fake: FakeOpenAIChat
 ) -> None:
-    facts = facts_for_team()
+    fake.content = "About 2 people used them in 6 of the last 8 weeks."
 
-    assert writer.narrate(facts) == NARRATED
+    assert writer.narrate(digest_facts(release_for_team())) == fake.content
 
     (request,) = fake.calls()
     wire = (request.raw_body.decode() + json.dumps(request.headers)).lower()
@@ -403,74 +368,41 @@ def test_the_model_sees_no_team_name_person_email_or_id(
         *(value for person in PEOPLE for value in person.identifiers()),
         "engines",
         "example.com",
+        "4242499",
     }
     assert not [value for value in forbidden if value.lower() in wire]
     user = request.body["messages"][1]["content"]
     for figure in (
         "people in the team: 6",
-        "83% (up 17 percentage points since last week)",
-        "GitHub Copilot hidden for privacy",  # 4 people: under k
-        "mean suggestion acceptance rate (approximate): not available",
-        "paid seats unused this week: 2",
+        "(approximate): 2",
+        "accepted (approximate): 25%",
     ):
         assert figure in user
+
+
+def test_the_model_is_given_none_of_the_digest_lines_figures(
+    writer: OpenAINarrative, fake: FakeOpenAIChat
+) -> None:
+    release = release_for_team()
+
+    writer.narrate(digest_facts(release))
+
+    user = fake.calls()[0].body["messages"][1]["content"]
+    assert "Copilot" not in user and "Cursor" not in user and "power" not in user
+    assert "(approximate): 4" not in user  # the Copilot count, on the tools line
+
+
+def test_a_small_team_gives_the_model_nothing() -> None:
+    facts = digest_facts(dataclasses.replace(release_for_team(), visible=False))
+
+    assert not facts.anything_visible
+    assert facts.habitual is None and facts.acceptance_rate is None
 
 
 def test_facts_have_no_field_for_a_team_or_person() -> None:
     fields = {field.name for field in dataclasses.fields(DigestFacts)}
 
-    assert fields == {
-        "team_size",
-        "active_share",
-        "active_share_change_points",
-        "tier_counts",
-        "tool_adoption",
-        "acceptance_rate",
-        "unused_seats",
-        "suggested_action",
-    }
-
-
-@pytest.mark.parametrize(
-    "word",
-    [
-        PEOPLE[0].email,
-        PEOPLE[0].slack_user_id,
-        PEOPLE[0].person_id,
-        TEAM["slack_channel"],
-        "https://example.com",
-        "example.com",
-        "<@U07ADA1234>",
-        "",
-    ],
-)
-def test_facts_refuse_tool_words_shaped_like_identifiers(word: str) -> None:
-    with pytest.raises(ValueError) as refused:
-        DigestFacts(team_size=6, tool_adoption={"GitHub Copilot": 5, word: 5})
-
-    assert word not in str(refused.value) or not word
-
-
-@pytest.mark.parametrize(
-    "action",
-    [
-        "Ask ada.lovelace@example.com for a demo",
-        "Ask <@U07ADA1234> for a demo",
-        "Ask U07ADA1234 for a demo",
-        "Read https://example.com/tips",
-        "Read docs.github.com/copilot",
-        "Ping @here about tips",
-        "Use <!channel>",
-        "Look at person 4242424",
-        "Line one\nLine two",
-        "a" * 201,
-    ],
-)
-def test_facts_refuse_actions_with_links_mentions_or_ids(action: str) -> None:
-    with pytest.raises(ValueError) as refused:
-        DigestFacts(team_size=6, suggested_action=action)
-
-    assert action not in str(refused.value)
+    assert fields == {"team_size", "habitual", "acceptance_rate"}
 
 
 @pytest.mark.parametrize(
@@ -479,20 +411,13 @@ def test_facts_refuse_actions_with_links_mentions_or_ids(action: str) -> None:
         {"team_size": -1},
         {"team_size": True},
         {"team_size": 6.0},
-        {"active_share": 1.5},
-        {"active_share": -0.1},
-        {"active_share": float("nan")},
         {"acceptance_rate": 2},
+        {"acceptance_rate": -0.1},
         {"acceptance_rate": float("inf")},
-        {"active_share": 0.5, "active_share_change_points": 101},
-        {"active_share_change_points": 5},  # a change would reveal a hidden share
-        {"unused_seats": -3},
-        {"tier_counts": {"light": -1}},
-        {"tier_counts": {"Ada Lovelace": 2}},
-        {"tier_counts": {"light": 7}},  # more than the team
-        {"tool_adoption": {"Cursor": -2}},
-        {"tool_adoption": {"Cursor": 2.5}},
-        {"tool_adoption": [("Cursor", 2)]},
+        {"acceptance_rate": float("nan")},
+        {"habitual": -3},
+        {"habitual": 2.5},
+        {"habitual": 7},  # more than the team
     ],
 )
 def test_facts_refuse_figures_out_of_range(overrides: dict[str, object]) -> None:
@@ -500,17 +425,6 @@ def test_facts_refuse_figures_out_of_range(overrides: dict[str, object]) -> None
 
     with pytest.raises(ValueError):
         DigestFacts(**values)  # type: ignore[arg-type]
-
-
-def test_facts_keep_read_only_copies_of_their_counts() -> None:
-    tools = {"GitHub Copilot": 5}
-    facts = DigestFacts(team_size=6, tool_adoption=tools)
-
-    tools["ada.lovelace@example.com"] = 1
-
-    assert dict(facts.tool_adoption) == {"GitHub Copilot": 5}
-    with pytest.raises(TypeError):
-        facts.tool_adoption["Cursor"] = 1  # type: ignore[index]
 
 
 def test_openai_environment_variables_do_not_reach_the_endpoint(
@@ -546,7 +460,7 @@ def test_without_a_key_the_template_is_used_and_nothing_is_called(
 
     assert isinstance(writer, TemplateNarrative)
     assert writer.narrate(FACTS) == TEMPLATE
-    assert writer.narrate(ALL_HIDDEN) == "Activity figures are hidden for privacy this week."
+    assert writer.narrate(ALL_HIDDEN) == ""
     assert fake.calls() == []
 
 

@@ -216,7 +216,7 @@ def test_the_digest_and_teamusage_read_the_same_week(engine: Engine, database_ur
         engine, squad_ref, week=digest_week(NOW, "UTC"), now=NOW, narrative=TemplateNarrative()
     )
     assert digest is not None
-    digest_active = shown(digest.text + "\n" + _text(digest.blocks), "Active this week")
+    digest_active = shown(_text(digest.blocks), f"{squad_ref.name}:")  # the headline
     assert digest_active == shown(teamusage(engine, settings, "squad 7d"), "Active")
     # ... and the chart plots the very figure the text quotes.
     assert digest.trend[-1].active_share == digest.release.share("active")

@@ -56,7 +56,7 @@ def test_teamusage_the_digest_its_chart_and_the_cli_agree(
     released = json.loads(capsys.readouterr().out)
 
     counts = released["counts"]
-    assert shown(answer, "Active") == counts["active"] == shown(digest_text, "Active this week")
+    assert shown(answer, "Active") == counts["active"] == shown(digest_text, f"{squad.name}:")
     for tier in ("inactive", "light", "regular", "power"):
         assert shown(answer, tier) == counts[f"tier:{tier}"] == shown(digest_text, tier)
     assert shown(answer, "*GitHub Copilot*") == counts["tool:copilot"]

@@ -54,8 +54,8 @@ def test_every_demo_team_of_eight_or_more_shows_its_figures(
         assert digest is not None
         body = blocks_to_text(digest.blocks)
         if not digest.quiet:
-            assert f"Active this week:* {HIDDEN}" not in body
-            tier_line = next(line for line in body.splitlines() if "Tier mix" in line)
-            adoption = next(line for line in body.splitlines() if "Adoption" in line)
+            assert "used AI tools this week" in body.splitlines()[0]  # the headline's count
+            tier_line = next(line for line in body.splitlines() if "Usage levels" in line)
+            adoption = next(line for line in body.splitlines() if "Tools:" in line)
             assert HIDDEN not in tier_line and HIDDEN not in adoption
     assert ordinary >= 24  # the demo's 24 squads of 12–13 and its departments

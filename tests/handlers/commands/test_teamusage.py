@@ -225,9 +225,9 @@ def test_period_argument(app: RunningApp) -> None:
 def test_managers_preview_and_manage_their_digest(app: RunningApp) -> None:
     released_org(app.engine)
     preview = ask(app, "digest payments", MANAGER)
-    assert "Preview" in preview and "Payments: AI tools, week 48 to 29 Nov" in preview
+    assert "Preview" in preview and "Week 48 (23 Nov–29 Nov)" in preview
     # 16 of 18 were active in week 47 (89%), all 18 in week 48
-    assert "*Active this week:* ~18 of 18 (100%), +11 points on last week" in preview
+    assert "Payments: ~18 of 18 used AI tools this week (100%), up 11 points" in preview
     assert "Secret Name" not in preview
     assert "won't get the weekly digest for Payments" in ask(app, "unsubscribe payments", MANAGER)
     assert "You'll get the weekly digest for Payments" in ask(app, "subscribe payments", MANAGER)
