@@ -9,20 +9,20 @@ from collections.abc import Sequence
 from bot.adoption import Tier
 from bot.blocks.common import MAX_HEADER_TEXT, Block, context, header, section
 from bot.blocks.teamusage import HIDDEN, change_points, small_team_text
+from bot.figures.outcomes import (
+    COMMITS,
+    EDIT_ACCEPTANCE,
+    LANDED,
+    LINES_ADDED,
+    PULL_REQUESTS,
+    REPORTING,
+)
 from bot.figures.releases import Release
 from bot.tools import tool_label
 from storage.models import SyncState
 
-# The release's outcome figures (bot/figures/outcomes.py): people whose tools report outcomes,
-# people who landed a commit or PR with AI, weekly means per reporting person, edits kept.
-OUTCOME_REPORTING = "outcome:reporting"
-OUTCOME_LANDED = "outcome:landed"
-OUTCOME_MEANS = {
-    "outcome:commits": "commits",
-    "outcome:pull_requests": "PRs",
-    "outcome:lines_added": "lines",
-}
-OUTCOME_EDITS_KEPT = "outcome:edit_acceptance"
+# How the weekly outcome means (per reporting person) read in the digest.
+OUTCOME_MEANS = {COMMITS: "commits", PULL_REQUESTS: "PRs", LINES_ADDED: "lines"}
 
 
 def digest_title(release: Release) -> str:
@@ -91,12 +91,12 @@ def digest_lines(release: Release) -> list[str]:
 def outcome_line(release: Release) -> str:
     """What came of the use, from the release's outcome figures; "" when it has none (no tool
     of the team reports outcomes, or the team is too small)."""
-    reporting = release.count(OUTCOME_REPORTING)
+    reporting = release.count(REPORTING)
     means = {key: value for key, value in release.means.items() if value is not None}
     if not release.visible or not (reporting or any(key in means for key in OUTCOME_MEANS)):
         return ""
     parts = []
-    landed = release.count(OUTCOME_LANDED)
+    landed = release.count(LANDED)
     if reporting and landed is not None:
         parts.append(f"~{landed} of ~{reporting} people landed commits or PRs with AI")
     weekly = [
@@ -106,8 +106,8 @@ def outcome_line(release: Release) -> str:
     ]
     if weekly:
         parts.append(", ".join(weekly) + " a week each")
-    if OUTCOME_EDITS_KEPT in means:
-        parts.append(f"agent edits kept ~{means[OUTCOME_EDITS_KEPT]:.0%}")
+    if EDIT_ACCEPTANCE in means:
+        parts.append(f"agent edits kept ~{means[EDIT_ACCEPTANCE]:.0%}")
     return " · ".join(parts)
 
 
