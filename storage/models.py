@@ -415,6 +415,9 @@ class UsageWeek(SQLModel, table=True):
     input_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
     output_tokens: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False))
     cost_cents: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
+    # The source of the identity's daily rows ("otlp" for OpenTelemetry; NULL on weeks rolled
+    # up before it was kept, none of which came through OpenTelemetry).
+    source: str | None = Field(default=None, max_length=32)
     # Outcome totals of the week's active days; NULL where no source reported the outcome.
     commits: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, nullable=True))
     pull_requests: int | None = Field(

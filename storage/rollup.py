@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col
@@ -105,6 +105,7 @@ def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) 
             daily.identity_id,
             sa.literal(week, sa.Date),
             sa.func.max(daily.tool),
+            sa.func.max(daily.source),
             mask,
             *totals,
             cost,
@@ -121,7 +122,7 @@ def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) 
     session.execute(delete)
     session.execute(
         sa.insert(_ROLLUP).from_select(
-            ["identity_id", "week", "tool", "day_mask", *TOTALS, "cost_cents", *OUTCOMES],
+            ["identity_id", "week", "tool", "source", "day_mask", *TOTALS, "cost_cents", *OUTCOMES],
             rows,
         )
     )
@@ -144,18 +145,32 @@ def rebuild(session: Session) -> int:
 #: The outcome totals `person_weeks` yields after the acceptances, in this order.
 RELEASE_OUTCOMES = ("commits", "pull_requests", "lines_added", "edits_accepted", "edits_rejected")
 
-PersonWeek = tuple[int, dt.date, str, int, int, int, tuple[int | None, ...]]
+#: The source of weeks that came through OpenTelemetry (`UsageWeek.source`).
+OTLP_SOURCE = "otlp"
+
+
+class PersonWeek(NamedTuple):
+    """One identity's week, as releases read it."""
+
+    person: int
+    week: dt.date
+    tool: str
+    from_otlp: bool
+    day_mask: int
+    generations: int
+    acceptances: int
+    outcomes: tuple[int | None, ...]  # RELEASE_OUTCOMES totals, None where unreported
 
 
 def person_weeks(session: Session, since: dt.date, until: dt.date) -> Iterator[PersonWeek]:
-    """(person, week, tool, day mask, generations, acceptances, outcomes) of verified
-    identities' weeks from the week of `since` to the week of `until`, ordered by person
-    (stream one at a time); outcomes are the RELEASE_OUTCOMES totals, None where unreported."""
+    """Verified identities' weeks from the week of `since` to the week of `until`, ordered by
+    person (stream one person at a time)."""
     statement = (
         sa.select(
             col(Identity.person_id),
             col(UsageWeek.week),
             col(UsageWeek.tool),
+            col(UsageWeek.source),
             col(UsageWeek.day_mask),
             col(UsageWeek.generations),
             col(UsageWeek.acceptances),
@@ -171,7 +186,16 @@ def person_weeks(session: Session, since: dt.date, until: dt.date) -> Iterator[P
         .order_by(col(Identity.person_id))
         .execution_options(yield_per=_BATCH)
     )
-    for person, week, tool, day_mask, generations, acceptances, *outcomes in session.execute(
+    for person, week, tool, source, mask, generations, acceptances, *outcomes in session.execute(
         statement
     ):
-        yield person, week, tool, day_mask, int(generations), int(acceptances), tuple(outcomes)
+        yield PersonWeek(
+            person,
+            week,
+            tool,
+            source == OTLP_SOURCE,
+            mask,
+            int(generations),
+            int(acceptances),
+            tuple(outcomes),
+        )

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.adoption import HABIT_WEEKS, TIER_WINDOW_DAYS, Tier, TierThresholds
+from bot.adoption import Tier, TierThresholds
 from bot.figures.disclosure import (
     Cell,
     Rules,
@@ -32,13 +32,13 @@ from bot.figures.disclosure import (
     released_count,
     released_mean,
 )
+from bot.figures.facts import PersonFacts, person_facts
 from bot.figures.noise import new_record_key
 from bot.figures.outcomes import OutcomeCells
 from bot.figures.periods import Period, last_complete
 from bot.teams import TeamRef
 from bot.tools import COPILOT
 from storage import releases as store
-from storage import rollup
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -88,31 +88,6 @@ class Release:
             "tools": list(self.tools),
             "computed_at": self.computed_at.isoformat() if self.computed_at else None,
         }
-
-
-@dataclass(slots=True)
-class PersonFacts:
-    """One person's part in a period's figures."""
-
-    active: bool = False
-    tier_days: int = 0  # distinct active days in the trailing tier window
-    habit_weeks: int = 0  # weeks with an active day, of the last HABIT_WEEKS
-    tools: set[str] = field(default_factory=set)
-    generations: int = 0
-    acceptances: int = 0
-    # Outcome totals over the period (None: no source reported it; see bot/figures/outcomes.py)
-    commits: int | None = None
-    pull_requests: int | None = None
-    lines_added: int | None = None
-    edits_accepted: int | None = None
-    edits_rejected: int | None = None
-
-    def add_outcomes(self, totals: Sequence[int | None]) -> None:
-        """Add a week's outcome totals (in `rollup.RELEASE_OUTCOMES` order), keeping None
-        for an outcome no week reported."""
-        for name, value in zip(rollup.RELEASE_OUTCOMES, totals, strict=True):
-            if value is not None:
-                setattr(self, name, (getattr(self, name) or 0) + int(value))
 
 
 def team_people(
@@ -191,74 +166,6 @@ def compute_releases(
         session.commit()
     logger.info("releases: %d team(s) for %s", len(rows), period.name)
     return len(rows)
-
-
-def person_facts(session: Any, everyone: set[int], period: Period) -> dict[int, PersonFacts]:
-    """Each person's facts for the period, folded from their weekly rollup rows one person at
-    a time (a person's rows arrive together): memory grows with people, never with days."""
-    if period.start.weekday() != 0:  # the rollup's totals are whole ISO weeks
-        raise ValueError(f"period {period.name} does not start on a Monday")
-    end = period.end
-    tier_start = end - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
-    habit_start = end - dt.timedelta(days=7 * HABIT_WEEKS - 1)
-    windows = _Windows(period.start, tier_start, habit_start, end)
-    facts: dict[int, PersonFacts] = {}
-    current: int | None = None
-    weeks: dict[dt.date, int] = {}
-    fact = PersonFacts()
-    for person, week, tool, mask, generations, acceptances, outcomes in rollup.person_weeks(
-        session, min(period.start, tier_start, habit_start), end
-    ):
-        if person != current:
-            if current is not None and current in everyone:
-                facts[current] = windows.fold(fact, weeks)
-            current, weeks, fact = person, {}, PersonFacts()
-        weeks[week] = weeks.get(week, 0) | mask
-        if mask & windows.bits(week)[0]:  # a week inside the period: all its days are in it
-            fact.active = True
-            fact.tools.add(tool)
-            fact.generations += generations
-            fact.acceptances += acceptances
-            fact.add_outcomes(outcomes)
-    if current is not None and current in everyone:
-        facts[current] = windows.fold(fact, weeks)
-    return facts
-
-
-class _Windows:
-    """Which day-mask bits of a week fall in the period, the tier and the habit windows."""
-
-    def __init__(self, start: dt.date, tier_start: dt.date, habit_start: dt.date, end: dt.date):
-        self._ranges = ((start, end), (tier_start, end), (habit_start, end))
-        self._habit_start = habit_start
-        self._bits: dict[dt.date, tuple[int, int, int]] = {}
-        self._habit_index: dict[dt.date, tuple[int, ...]] = {}
-
-    def bits(self, week: dt.date) -> tuple[int, int, int]:
-        """(period bits, tier bits, habit bits) of `week`."""
-        found = self._bits.get(week)
-        if found is None:
-            days = [week + dt.timedelta(days=i) for i in range(7)]
-            period, tier, habit = (
-                sum(1 << i for i, day in enumerate(days) if first <= day <= last)
-                for first, last in self._ranges
-            )
-            found = self._bits[week] = (period, tier, habit)
-            self._habit_index[week] = tuple((day - self._habit_start).days // 7 for day in days)
-        return found
-
-    def fold(self, fact: PersonFacts, weeks: Mapping[dt.date, int]) -> PersonFacts:
-        """Tier days and habit weeks from a person's day masks, OR-ed over identities and tools."""
-        habit: set[int] = set()
-        for week, mask in weeks.items():
-            _, tier_bits, habit_bits = self.bits(week)
-            fact.tier_days += (mask & tier_bits).bit_count()
-            in_habit = mask & habit_bits
-            if in_habit:
-                index = self._habit_index[week]
-                habit.update(index[i] for i in range(7) if in_habit >> i & 1)
-        fact.habit_weeks = len(habit)
-        return fact
 
 
 def _seats(session: Any, everyone: set[int], period: Period) -> tuple[set[int], set[int]]:
@@ -367,15 +274,24 @@ def read_release(engine: Engine, team: TeamRef, period: Period) -> Release | Non
 
 def read_releases(engine: Engine, team: TeamRef, periods: Sequence[Period]) -> dict[str, Release]:
     """The stored releases of a team for several periods, by period name."""
+    return read_team_releases(engine, [team], periods).get(team.id, {})
+
+
+def read_team_releases(
+    engine: Engine, teams: Sequence[TeamRef], periods: Sequence[Period]
+) -> dict[int, dict[str, Release]]:
+    """The stored releases of several teams for several periods, by team id and period name,
+    in one read."""
     by_name = {period.name: period for period in periods}
+    by_id = {team.id: team for team in teams}
     with open_session(engine) as session:
-        rows = store.releases_of(session, team.id, list(by_name))
-    found = {}
-    for name, row in rows.items():
+        rows = store.releases_of_teams(session, list(by_id), list(by_name))
+    found: dict[int, dict[str, Release]] = {}
+    for row in rows:
         figures = json.loads(row.figures)
-        found[name] = Release(
-            team=team,
-            period=by_name[name],
+        found.setdefault(row.team_id, {})[row.period] = Release(
+            team=by_id[row.team_id],
+            period=by_name[row.period],
             people=row.people,
             visible=bool(figures["visible"]),
             k=int(figures["k"]),

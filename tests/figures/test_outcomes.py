@@ -168,3 +168,48 @@ def test_a_release_without_reporting_people_shows_no_outcomes(engine: Engine) ->
     assert outcomes.team_outcomes(release) is None
     text = blocks_to_text(teamusage_blocks(release, None, freshness=(), now=NOW))
     assert "Tier mix" in text and "What landed" not in text
+
+
+def test_a_person_reported_by_an_admin_api_and_opentelemetry_counts_once(engine: Engine) -> None:
+    people = [make_person(engine) for _ in range(6)]
+    outcome_columns = ("commits", "pull_requests", "lines_added", "lines_removed")
+    for n, person in enumerate(people):
+        admin = make_identity(
+            engine, tool="claude_code", external_id=f"p{n}@example.com", person_id=person
+        )
+        otel = make_identity(
+            engine, tool="claude_code", external_id=f"otel:p{n}@example.com", person_id=person
+        )
+        empty = dict.fromkeys((*outcome_columns, "edits_accepted", "edits_rejected"))
+        add_usage(  # the admin API: 3 commits a day, no edit decisions
+            engine,
+            [
+                usage_row(admin, "claude_code", day, **(empty | {"commits": 3, "lines_added": 30}))
+                for day in WEEK48
+            ],
+        )
+        add_usage(  # OpenTelemetry: the same commits again, and the edit decisions
+            engine,
+            [
+                usage_row(
+                    otel,
+                    "claude_code",
+                    day,
+                    source="otlp",
+                    **(empty | {"commits": 3, "edits_accepted": 4, "edits_rejected": 1}),
+                )
+                for day in WEEK48
+            ],
+        )
+    team(engine, "both", people)
+
+    release_now(engine, NOW, epsilon=EXACT_EPSILON)
+
+    [both] = [ref for ref in load_teams(engine) if ref.slug == "both"]
+    release = read_release(engine, both, last_complete(NOW.date()))
+    assert release is not None
+    shown = outcomes.team_outcomes(release)
+    assert shown is not None and shown.reporting == 6
+    assert shown.commits == pytest.approx(15.0, abs=1e-3)  # 5 days × 3, not 30
+    assert shown.lines_added == pytest.approx(150.0, abs=1e-2)
+    assert shown.edit_acceptance == pytest.approx(0.8, abs=1e-3)  # filled in from OTel

@@ -64,6 +64,17 @@ def _all_usage(engine: Engine) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in connection.execute(statement)]
 
 
+def _insert_as_of_then(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Write daily rows with only the columns the database has at its (older) revision: the
+    code's own write path writes the head schema's columns."""
+    table = sa.Table("daily_usage", sa.MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        connection.execute(
+            table.insert(),
+            [{k: v for k, v in row.items() if k in table.c} | {"updated_at": NOW} for row in rows],
+        )
+
+
 def _populate(engine: Engine) -> tuple[int, list[int]]:
     """A team of five with usage over three months of 2026 and a few days of 2025."""
     with open_session(engine) as session:
@@ -81,7 +92,7 @@ def _populate(engine: Engine) -> tuple[int, list[int]]:
         )
         days = [dt.date(2025, 3, 1) + dt.timedelta(days=d) for d in range(0, 20, 4)]
         days += [dt.date(2026, 9, 1) + dt.timedelta(days=d) for d in range(0, 90, 3 + n)]
-        add_usage(
+        _insert_as_of_then(
             engine,
             [
                 usage_row(identity, "copilot", day, generations=10 + n, features=["chat"])

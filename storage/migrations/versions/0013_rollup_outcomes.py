@@ -6,8 +6,9 @@ Create Date: 2026-11-30
 
 `usage_week` gains the week's outcome totals (commits and pull requests made with AI, lines
 added and removed, accepted and rejected edits), NULL where no source reported them, so that
-team releases read outcomes from the rollup like every other figure. The weeks that already
-have outcome rows in `daily_usage` are filled in from them.
+team releases read outcomes from the rollup like every other figure, and the week's source, so
+that a person reported both by a vendor's admin API and by OpenTelemetry is counted once. The
+weeks that already have outcome rows in `daily_usage` are filled in from them.
 """
 
 import datetime as dt
@@ -35,7 +36,14 @@ _OUTCOMES = (
 def upgrade() -> None:
     for name in _OUTCOMES:
         op.add_column("usage_week", sa.Column(name, sa.BigInteger(), nullable=True))
+    op.add_column("usage_week", sa.Column("source", sa.String(length=32), nullable=True))
     _backfill()
+    # Only whether a week came through OpenTelemetry matters to readers (a vendor's admin API
+    # is preferred over it for the same person, tool and week): mark those weeks.
+    op.execute(
+        "UPDATE usage_week SET source = 'otlp' WHERE identity_id IN "
+        "(SELECT DISTINCT identity_id FROM daily_usage WHERE source = 'otlp')"
+    )
 
 
 def _backfill() -> None:
@@ -77,5 +85,6 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("usage_week") as batch:
+        batch.drop_column("source")
         for name in reversed(_OUTCOMES):
             batch.drop_column(name)
