@@ -9,8 +9,12 @@ Names, attributes and units are the vendors' published ones (tests/fixtures/otlp
 - Gemini CLI (docs/cli/telemetry.md): `gemini_cli.*` counters, people by `user.email`
   (present when signed in with a Google account); `installation.id` is anonymous.
 
-Copilot clients follow the OTel GenAI conventions (histograms, no documented person attribute)
-and are not mapped.
+- GitHub Copilot Chat in VS Code and the Copilot CLI (the extension's agent-monitoring docs):
+  `copilot_chat.*` counters. Their metrics carry no person attribute of their own (the
+  authenticated account goes only on spans, and only when identity capture is allowed), so a
+  person is named by a `user.email` resource attribute that the organisation sets in the managed
+  `OTEL_RESOURCE_ATTRIBUTES`; `session.id` (one per editor window) is anonymous. The GenAI
+  histograms (`gen_ai.client.*`) are latencies and token spreads, not kept.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.metrics.v1.metrics_pb2 import AggregationTemporality, Metric
 
-from bot.tools import CLAUDE_CODE
+from bot.tools import CLAUDE_CODE, COPILOT
 from storage.otlp import CounterPoint
 
 GEMINI_CLI = "gemini_cli"
@@ -62,6 +66,20 @@ _LINES = {
     "removed": ("active", "lines_removed"),
 }
 _TOKENS = {"input": ("active", "input_tokens"), "output": ("active", "output_tokens")}
+_DECISIONS = {
+    "accepted": ("active", "generations", "acceptances", "edits_accepted"),
+    "rejected": ("active", "generations", "edits_rejected"),
+}
+#: Copilot reports a file's decision and, separately, each hunk's (`chat_editing_hunk`): only
+#: whole edits are counted, so one decision is not counted once per hunk as well.
+_COPILOT_HUNKS = "chat_editing_hunk"
+
+
+def _copilot_edit(attributes: Attributes) -> tuple[str, ...]:
+    if attributes.get("copilot_chat.edit.source") == _COPILOT_HUNKS:
+        return ()
+    return _DECISIONS.get(attributes.get("copilot_chat.edit.outcome", ""), ())
+
 
 RULES: dict[str, Rule] = {
     "claude_code.session.count": Rule(CLAUDE_CODE, _always("active", "interactions")),
@@ -86,12 +104,18 @@ RULES: dict[str, Rule] = {
     "gemini_cli.lines.changed": Rule(GEMINI_CLI, _by("type", _LINES)),
     "gemini_cli.api.request.count": Rule(GEMINI_CLI, _always("active", "cli_requests")),
     "gemini_cli.tool.call.count": Rule(GEMINI_CLI, _always("active", "agent_requests")),
+    "copilot_chat.session.count": Rule(COPILOT, _always("active", "interactions")),
+    "copilot_chat.lines_of_code.count": Rule(COPILOT, _by("type", _LINES)),
+    "copilot_chat.edit.acceptance.count": Rule(COPILOT, _copilot_edit),
+    "copilot_chat.pull_request.count": Rule(COPILOT, _always("active", "pull_requests")),
+    "copilot_chat.tool.call.count": Rule(COPILOT, _always("active", "agent_requests")),
 }
 
 # Per tool: the attribute naming a person's account, in order of preference, and its kind.
 _ACCOUNT_ATTRIBUTES: dict[str, tuple[tuple[str, str], ...]] = {
     CLAUDE_CODE: (("user.email", "email"), ("user.account_uuid", "account"), ("user.id", "device")),
     GEMINI_CLI: (("user.email", "email"), ("installation.id", "device")),
+    COPILOT: (("user.email", "email"), ("session.id", "device")),
 }
 
 

@@ -31,6 +31,13 @@ CLAUDE_METRICS = (
     ("claude_code.cost.usage", "USD"),
     ("claude_code.active_time.total", "s"),
 )
+COPILOT_METRICS = (
+    ("copilot_chat.session.count", "sessions"),
+    ("copilot_chat.lines_of_code.count", "lines"),
+    ("copilot_chat.edit.acceptance.count", "edits"),
+    ("copilot_chat.pull_request.count", "PRs"),
+    ("copilot_chat.tool.call.count", "calls"),
+)
 
 
 class ClaudeCodeLike:
@@ -54,6 +61,10 @@ class ClaudeCodeLike:
         self._resource = resource or {"service.name": "claude-code", "service.version": "2.0.0"}
         self._start()
 
+    meter_name = "com.anthropic.claude_code"
+    metrics = CLAUDE_METRICS
+    prefix = "claude_code."
+
     def _start(self) -> None:
         temporality = (
             AggregationTemporality.DELTA if self._delta else AggregationTemporality.CUMULATIVE
@@ -69,14 +80,12 @@ class ClaudeCodeLike:
         self.provider = MeterProvider(
             resource=Resource.create(self._resource), metric_readers=[self._reader]
         )
-        meter = self.provider.get_meter("com.anthropic.claude_code")
-        self.counters = {
-            name: meter.create_counter(name, unit=unit) for name, unit in CLAUDE_METRICS
-        }
+        meter = self.provider.get_meter(self.meter_name)
+        self.counters = {name: meter.create_counter(name, unit=unit) for name, unit in self.metrics}
 
     def add(self, metric: str, amount: float, attributes: dict[str, str]) -> None:
-        """Count on one of the Claude Code counters."""
-        self.counters[f"claude_code.{metric}"].add(amount, attributes)
+        """Count on one of the tool's counters (named without the tool's prefix)."""
+        self.counters[f"{self.prefix}{metric}"].add(amount, attributes)
 
     def export(self) -> None:
         """Collect and send everything now, as the exporter's timer would."""
@@ -90,6 +99,14 @@ class ClaudeCodeLike:
     def close(self) -> None:
         """Shut down without a further export mattering."""
         self.provider.shutdown()
+
+
+class CopilotChatLike(ClaudeCodeLike):
+    """An exporter emitting Copilot Chat's metric names (VS Code's agent-monitoring docs)."""
+
+    meter_name = "copilot-chat"
+    metrics = COPILOT_METRICS
+    prefix = "copilot_chat."
 
 
 def attributes(**values: str) -> list[KeyValue]:

@@ -12,7 +12,7 @@ from bot.blocks.myusage import myusage_blocks
 from storage.models import Identity
 from tests.factories import add_usage, make_identity, make_person, usage_row
 from tests.intake.conftest import TOKEN, Intake
-from tests.intake.otel import ClaudeCodeLike, database_text, day_row
+from tests.intake.otel import ClaudeCodeLike, CopilotChatLike, database_text, day_row
 
 EMAIL = "ada@example.com"
 WHO = {"user.email": EMAIL, "session.id": "a3c5e1f0-session", "organization.id": "org-77"}
@@ -175,3 +175,65 @@ def test_myusage_shows_outcomes_where_reported_and_says_not_reported_elsewhere(
     claude, github = text.split("*Claude Code*")[1].split("*GitHub Copilot*")
     assert "commits with AI 3 · PRs 1 · lines +420/−80 · edits accepted 45 of 52" in claude
     assert "*Outcomes*\\nnot reported" in github
+
+
+def test_copilot_chat_metrics_are_kept_for_the_person_the_organisation_names(
+    intake: Intake,
+) -> None:
+    person = make_person(intake.engine, email=EMAIL)
+    window = {"user.email": EMAIL, "session.id": "vscode-window-1"}
+    tool = CopilotChatLike(
+        intake.url,
+        TOKEN,
+        resource={"service.name": "copilot-chat", "service.version": "0.40.0", **window},
+    )
+    edit = {"copilot_chat.language_id": "python"}
+    try:
+        tool.add("session.count", 2, {})
+        tool.add("lines_of_code.count", 75, {"type": "added", **edit})
+        tool.add("lines_of_code.count", 5, {"type": "removed", **edit})
+        decision = "copilot_chat.edit.outcome"
+        source = "copilot_chat.edit.source"
+        tool.add("edit.acceptance.count", 3, {decision: "accepted", source: "chat_editing", **edit})
+        tool.add("edit.acceptance.count", 1, {decision: "rejected", source: "inline_chat", **edit})
+        # the hunks of an edit already decided as a whole are not counted a second time
+        tool.add(
+            "edit.acceptance.count", 6, {decision: "accepted", source: "chat_editing_hunk", **edit}
+        )
+        tool.add("pull_request.count", 1, {})
+        tool.add("tool.call.count", 9, {"gen_ai.tool.name": "readFile", "success": "true"})
+        tool.export()
+    finally:
+        tool.close()
+
+    row = day_row(intake.engine, f"otel:{EMAIL}", _today())
+    assert row is not None and row["tool"] == "copilot"
+    assert (row["interactions"], row["agent_requests"], row["pull_requests"]) == (2, 9, 1)
+    assert (row["lines_added"], row["lines_removed"], row["lines_accepted"]) == (75, 5, 75)
+    assert (row["edits_accepted"], row["edits_rejected"]) == (3, 1)
+    assert (row["generations"], row["acceptances"]) == (4, 3)
+    assert row["commits"] is None  # Copilot does not report commits: unknown, not 0
+    with Session(intake.engine) as session:
+        identity = session.exec(
+            select(Identity).where(
+                Identity.tool == "copilot", Identity.external_id == f"otel:{EMAIL}"
+            )
+        ).one()
+    assert (identity.person_id, identity.verified) == (person, True)
+    stored = database_text(intake.engine)
+    assert "vscode-window-1" not in stored and "readFile" not in stored and "python" not in stored
+
+
+def test_a_copilot_window_without_a_named_person_stays_anonymous(intake: Intake) -> None:
+    tool = CopilotChatLike(
+        intake.url, TOKEN, resource={"service.name": "copilot-chat", "session.id": "window-9"}
+    )
+    try:
+        tool.add("session.count", 1, {})
+        tool.export()
+    finally:
+        tool.close()
+
+    with Session(intake.engine) as session:
+        [identity] = session.exec(select(Identity).where(Identity.tool == "copilot")).all()
+    assert identity.person_id is None and identity.external_id.startswith("otel-device:")
