@@ -169,11 +169,16 @@ def release(session: Session, team_id: int, period: str) -> TeamRelease | None:
     ).scalar_one_or_none()
 
 
-def releases_of(session: Session, team_id: int, periods: Sequence[str]) -> dict[str, TeamRelease]:
-    """The stored releases of one team for these periods, by period name."""
-    rows = session.execute(
-        sa.select(TeamRelease).where(
-            col(TeamRelease.team_id) == team_id, col(TeamRelease.period).in_(list(periods))
-        )
-    ).scalars()
-    return {row.period: row for row in rows}
+def releases_of_teams(
+    session: Session, team_ids: Sequence[int], periods: Sequence[str]
+) -> list[TeamRelease]:
+    """The stored releases of these teams for these periods."""
+    found: list[TeamRelease] = []
+    for start in range(0, len(team_ids), _BATCH):
+        found += session.execute(
+            sa.select(TeamRelease).where(
+                col(TeamRelease.team_id).in_(list(team_ids[start : start + _BATCH])),
+                col(TeamRelease.period).in_(list(periods)),
+            )
+        ).scalars()
+    return found
