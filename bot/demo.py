@@ -17,15 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.demo_usage import day_outcomes, day_usage
 from bot.tools import CLAUDE_CODE, COPILOT, CURSOR, OPENAI
 from storage import queries
 from storage.demo import rows_outside_demo
 from storage.engine import session as open_session
-from storage.models import CostKind, LinkMethod, TeamRole
+from storage.models import LinkMethod, TeamRole
 
 DEMO_SOURCE = "demo"
 DEMO_DOMAIN = "demo.uptake.example"
@@ -134,16 +134,6 @@ ARCHETYPES = {
     "power": (0.22, 0.85),
 }
 TOOL_SEATS = {COPILOT: 0.8, CURSOR: 0.3, CLAUDE_CODE: 0.35, OPENAI: 0.25}
-COPILOT_FEATURES = (
-    "code_completion",
-    "chat_panel_ask_mode",
-    "chat_panel_agent_mode",
-    "chat_inline",
-    "agent_edit",
-    "copilot_cli",
-)
-CURSOR_FEATURES = ("tab", "composer", "chat", "agent", "cmdk")
-CLAUDE_FEATURES = ("edit_tool", "multi_edit_tool", "write_tool")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,65 +182,6 @@ def _people(rng: random.Random, count: int, days: int) -> list[DemoPerson]:
     return people
 
 
-def _day_usage(rng: random.Random, person: DemoPerson, tool: str, weekend: bool) -> dict[str, Any]:
-    scale = 0.4 if weekend else 1.0
-    if tool == COPILOT:
-        shown = int(rng.randint(20, 160) * scale) + 1
-        accepted = int(shown * person.acceptance * rng.uniform(0.8, 1.2))
-        chat = rng.randint(0, 12)
-        features = ["code_completion", *rng.sample(COPILOT_FEATURES[1:], rng.randint(0, 3))]
-        return {
-            "interactions": shown + chat,
-            "generations": shown,
-            "acceptances": min(accepted, shown),
-            "lines_suggested": shown * 3,
-            "lines_accepted": min(accepted, shown) * rng.randint(1, 4),
-            "chat_requests": chat,
-            "agent_requests": rng.randint(0, 3) if "agent_edit" in features else 0,
-            "cli_requests": rng.randint(1, 5) if "copilot_cli" in features else 0,
-            "features": sorted(features),
-        }
-    if tool == CURSOR:
-        shown = int(rng.randint(30, 200) * scale) + 1
-        accepted = int(shown * person.acceptance * rng.uniform(0.9, 1.3))
-        requests = rng.randint(1, 25)
-        return {
-            "interactions": requests + shown,
-            "generations": shown,
-            "acceptances": min(accepted, shown),
-            "lines_suggested": shown * 2,
-            "lines_accepted": min(accepted, shown) * rng.randint(1, 3),
-            "chat_requests": requests // 2,
-            "agent_requests": requests - requests // 2,
-            "features": sorted(["tab", *rng.sample(CURSOR_FEATURES[1:], rng.randint(1, 3))]),
-        }
-    if tool == CLAUDE_CODE:
-        proposed = rng.randint(3, 40)
-        accepted = int(proposed * min(0.95, person.acceptance * 2.2))
-        tokens_in = rng.randint(20_000, 400_000)
-        return {
-            "interactions": rng.randint(2, 30),
-            "generations": proposed,
-            "acceptances": accepted,
-            "lines_accepted": accepted * rng.randint(5, 30),
-            "agent_requests": rng.randint(1, 15),
-            "input_tokens": tokens_in,
-            "output_tokens": tokens_in // rng.randint(8, 20),
-            "cost_cents": tokens_in // 2_000,
-            "cost_kind": CostKind.BILLED.value,
-            "features": sorted(rng.sample(CLAUDE_FEATURES, rng.randint(1, 3))),
-        }
-    tokens_in = rng.randint(5_000, 200_000)
-    return {
-        "interactions": rng.randint(5, 120),
-        "input_tokens": tokens_in,
-        "output_tokens": tokens_in // rng.randint(3, 10),
-        "cost_cents": tokens_in // 4_000,
-        "cost_kind": CostKind.ESTIMATED.value,
-        "features": ["api"],
-    }
-
-
 def _external_id(person: DemoPerson, tool: str) -> str:
     if tool == COPILOT:
         return person.email.split("@")[0].replace(".", "-") + "-gh"
@@ -293,6 +224,7 @@ def build_demo(
         raise RealDataError(found)
     today = now.astimezone(dt.UTC).date()
     rng = random.Random(seed)
+    outcome_rng = random.Random(seed * 7919 + 1)  # its own stream: usage stays as it was
     people = _people(rng, people_count, days)
     first_day = today - dt.timedelta(days=days)
     with open_session(engine) as session:
@@ -387,7 +319,8 @@ def build_demo(
                             "source": DEMO_SOURCE,
                             **queries.zero_usage(),
                             "active": True,
-                            **_day_usage(rng, person, tool, weekend),
+                            **day_usage(rng, person.acceptance, tool, weekend),
+                            **day_outcomes(outcome_rng, tool, person.acceptance),
                         }
                     )
         written = queries.upsert_daily_usage(session, rows)
