@@ -243,7 +243,8 @@ def _teams(
     pending = pending_teams(services.engine, services.settings.team_sources)
     sizes = {team.id: len(team_people(services.engine, teams, team.id)) for team in teams}
     sizes |= {team.id: len(team_people(services.engine, pending, team.id)) for team in pending}
-    return teams_blocks(teams, sizes, pending), "Teams"
+    synced = [team for team in teams if team.source != ORG_FILE_SOURCE]
+    return teams_blocks(teams, sizes, pending, deniable=synced), "Teams"
 
 
 def _allow_team(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.blocks.common import Block, code, context, header, section
+from bot.blocks.ids import ADMIN_TEAM_ALLOW, ADMIN_TEAM_DENY
 from bot.blocks.links import claim_review_blocks
 from bot.linking import LinkView
 from bot.tools import tool_label
@@ -48,6 +49,9 @@ PENDING_TEAMS_HINT = (
     "undoes it)."
 )
 MAX_SEATS_SHOWN = 200
+MAX_MENU_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
 
 
 def admin_help_blocks(*, note: str = "") -> list[Block]:
@@ -117,9 +121,13 @@ def sources_blocks(
 
 
 def teams_blocks(
-    teams: Sequence[TeamRef], sizes: dict[int, int], pending: Sequence[TeamRef] = ()
+    teams: Sequence[TeamRef],
+    sizes: dict[int, int],
+    pending: Sequence[TeamRef] = (),
+    deniable: Sequence[TeamRef] = (),
 ) -> list[Block]:
-    """Every team, then the synced groups waiting to be allowed, with source and size."""
+    """Every team, then the synced groups waiting to be allowed, with source and size, and a
+    menu to allow a waiting group or stop counting an allowed one (`deniable`)."""
     if not teams and not pending:
         return [section("No teams yet: `uptake import org FILE`, Slack user groups or GitHub.")]
 
@@ -137,7 +145,51 @@ def teams_blocks(
             section(PENDING_TEAMS_HINT),
             *_chunked_sections(lines(pending, MAX_PENDING_SHOWN)),
         ]
+    menus = [
+        menu
+        for menu in (
+            _team_menu(ADMIN_TEAM_ALLOW, "Allow a team…", pending, allow=True),
+            _team_menu(ADMIN_TEAM_DENY, "Stop counting a team…", deniable, allow=False),
+        )
+        if menu is not None
+    ]
+    if menus:
+        blocks.append({"type": "actions", "block_id": "admin-teams", "elements": menus})
     return blocks
+
+
+def _team_menu(
+    action_id: str, placeholder: str, teams: Sequence[TeamRef], *, allow: bool
+) -> dict[str, Any] | None:
+    """A menu of teams (at most 100) that allows or denies the one chosen, after a confirmation."""
+    options = [
+        {
+            "text": {"type": "plain_text", "text": f"{team.name} ({team.slug})"[:MAX_OPTION_TEXT]},
+            "value": team.slug,
+        }
+        for team in teams
+        if len(team.slug) <= MAX_OPTION_VALUE
+    ][:MAX_MENU_OPTIONS]
+    if not options:
+        return None
+    confirm = (
+        "Its members, its managers and admins will see its figures, and its managers get its "
+        "digest. Allow it only if it stands for a real team."
+        if allow
+        else "No figures or digests about it until an admin allows it again."
+    )
+    return {
+        "type": "static_select",
+        "action_id": action_id,
+        "placeholder": {"type": "plain_text", "text": placeholder},
+        "options": options,
+        "confirm": {
+            "title": {"type": "plain_text", "text": "Allow this team?" if allow else "Stop it?"},
+            "text": {"type": "plain_text", "text": confirm},
+            "confirm": {"type": "plain_text", "text": "Allow" if allow else "Stop counting it"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        },
+    }
 
 
 def team_allowed_blocks(team: TeamRef, allowed: bool, changed: bool) -> list[Block]:

@@ -71,6 +71,19 @@ def context(*texts: str) -> Block:
     }
 
 
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    """A button with plain-text label; `style` is "primary", "danger" or None."""
+    element: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": text},
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
 def divider() -> Block:
     """A divider."""
     return {"type": "divider"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.blocks.common import Block, context, header, section
+from bot.blocks.common import Block, button, context, header, section
 from bot.blocks.ids import (
     GET_TIPS,
     HOME_TIPS_FREQUENCY,
@@ -39,18 +39,6 @@ model that sees only the tip and your own figures (no name, email or id).\
 """
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": text},
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
 def tip_message_blocks(
     text: str, link: str, tool_label: str, delivery_id: int, version: str
 ) -> list[Block]:
@@ -66,10 +54,10 @@ def tip_message_blocks(
             "type": "actions",
             "block_id": f"tip-{delivery_id}",
             "elements": [
-                _button("Helpful", TIP_HELPFUL, value, "primary"),
-                _button("Not for me", TIP_NOT_FOR_ME, value),
-                _button("Snooze 2 weeks", TIP_SNOOZE, value),
-                _button("Stop tips", TIP_STOP, value, "danger"),
+                button("Helpful", TIP_HELPFUL, value, "primary"),
+                button("Not for me", TIP_NOT_FOR_ME, value),
+                button("Snooze 2 weeks", TIP_SNOOZE, value),
+                button("Stop tips", TIP_STOP, value, "danger"),
             ],
         },
     ]
@@ -86,8 +74,8 @@ def keep_sending_blocks() -> list[Block]:
             "type": "actions",
             "block_id": "tips-keep",
             "elements": [
-                _button("Keep sending tips", TIPS_KEEP, "keep", "primary"),
-                _button("Stop tips", TIP_STOP, "0", "danger"),
+                button("Keep sending tips", TIPS_KEEP, "keep", "primary"),
+                button("Stop tips", TIP_STOP, "0", "danger"),
             ],
         },
     ]
@@ -132,13 +120,13 @@ def home_tip_blocks(
 ) -> list[Block]:
     """Tip settings on the Home tab, with buttons."""
     toggle = (
-        _button("Stop tips", HOME_TIPS_OFF, "off")
+        button("Stop tips", HOME_TIPS_OFF, "off")
         if enabled
-        else _button("Get tips", HOME_TIPS_ON, "on", "primary")
+        else button("Get tips", HOME_TIPS_ON, "on", "primary")
     )
     elements: list[dict[str, Any]] = [toggle]
     if enabled:
-        elements.append(_button("Snooze 2 weeks", HOME_TIPS_SNOOZE, "2"))
+        elements.append(button("Snooze 2 weeks", HOME_TIPS_SNOOZE, "2"))
         elements.append(
             {
                 "type": "static_select",
@@ -165,7 +153,7 @@ def get_tips_button() -> Block:
     return {
         "type": "actions",
         "block_id": "get-tips",
-        "elements": [_button("Get tips", GET_TIPS, "on", "primary")],
+        "elements": [button("Get tips", GET_TIPS, "on", "primary")],
     }
 
 

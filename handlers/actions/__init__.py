@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers.actions import claims, forget, tips
+from handlers.actions import admin_teams, claims, forget, tips
 
 
 def register(app: App, services: Services) -> None:
     """Register every action listener."""
+    admin_teams.register(app, services)
     claims.register(app, services)
     forget.register(app, services)
     tips.register(app, services)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from bot.blocks.common import (
     MAX_BLOCKS,
@@ -35,3 +36,20 @@ def assert_within_slack_limits(blocks: list[dict[str, Any]]) -> None:
         parsed = Block.parse(block)
         assert parsed is not None, f"slack_sdk does not recognise {kind}"
         parsed.validate_json()
+
+
+def assert_view_within_slack_limits(view: dict[str, Any]) -> None:
+    """Fail if a Home tab or modal breaks a Slack limit: every block as above, 100 blocks a view,
+    then slack_sdk's own view checks (type, title, submit and close, metadata, callback id)."""
+    blocks = view["blocks"]
+    assert 0 < len(blocks) <= 100, f"{len(blocks)} blocks in a view"
+    for start in range(0, len(blocks), 50):
+        assert_within_slack_limits(blocks[start : start + 50])
+    View(**view).validate_json()
+    for block in blocks:
+        for element in block.get("elements", []) if block["type"] == "actions" else []:
+            assert len(element.get("value", "")) <= 2000
+            assert len(element.get("action_id", "")) <= 255
+        if block["type"] == "actions":
+            ids = [element["action_id"] for element in block["elements"]]
+            assert len(ids) == len(set(ids)), f"action ids repeat within a block: {ids}"

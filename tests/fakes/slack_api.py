@@ -299,6 +299,39 @@ def image_block_problems(blocks: Any, files: Mapping[str, Mapping[str, Any]]) ->
     return problems
 
 
+#: Slack's limits on a view (Home tab or modal): blocks, and a modal's title and button texts.
+MAX_VIEW_BLOCKS = 100
+MAX_MODAL_TITLE = 24
+MAX_PRIVATE_METADATA = 3000
+
+
+def view_problem(view: Any, kind: str) -> dict[str, list[str]] | None:
+    """Why Slack would refuse `view` as a `kind` view ("home" or "modal"), or None."""
+    messages: list[str] = []
+    if not isinstance(view, dict):
+        return {"messages": ["[ERROR] view must be an object"]}
+    if view.get("type") != kind:
+        messages.append(f"[ERROR] view type must be {kind}")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not 0 < len(blocks) <= MAX_VIEW_BLOCKS:
+        messages.append(f"[ERROR] a view holds 1 to {MAX_VIEW_BLOCKS} blocks")
+    if len(str(view.get("private_metadata", ""))) > MAX_PRIVATE_METADATA:
+        messages.append("[ERROR] private_metadata is too long")
+    if kind == "modal":
+        for key in ("title", "submit", "close"):
+            text = (view.get(key) or {}).get("text")
+            if key == "title" and not text:
+                messages.append("[ERROR] a modal needs a title")
+            if text is not None and len(str(text)) > MAX_MODAL_TITLE:
+                messages.append(f"[ERROR] {key} must be at most {MAX_MODAL_TITLE} characters")
+        has_input = any(
+            isinstance(block, dict) and block.get("type") == "input" for block in blocks or []
+        )
+        if has_input and not view.get("submit"):
+            messages.append("[ERROR] a modal with inputs needs a submit button")
+    return {"messages": messages} if messages else None
+
+
 def _dm_channel(channel: str) -> str:
     """Posting to a user id lands in the DM with that user (``conversations.open`` -> D+id)."""
     if channel[:1] in ("U", "W"):
@@ -948,15 +981,25 @@ class FakeSlackAPI:
         user_id, view = params.get("user_id"), params.get("view")
         if not user_id:
             return {"ok": False, "error": "invalid_arguments"}
-        if not isinstance(view, dict):
-            return {"ok": False, "error": "invalid_arguments"}
+        problem = view_problem(view, "home")
+        if problem is not None:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": problem}
+        assert isinstance(view, dict)
         self.published_views[str(user_id)] = view
         return {"ok": True, "view": self._view_object(view)}
 
     def _views_echo(self, request: RecordedRequest) -> dict[str, Any]:
-        view = request.params.get("view")
-        if not isinstance(view, dict):
+        params = request.params
+        view = params.get("view")
+        if request.api_method == "views.open" and not params.get("trigger_id"):
             return {"ok": False, "error": "invalid_arguments"}
+        if request.api_method == "views.update" and not (
+            params.get("view_id") or params.get("external_id")
+        ):
+            return {"ok": False, "error": "invalid_arguments"}
+        problem = view_problem(view, "modal")
+        if problem is not None:
+            return {"ok": False, "error": "invalid_arguments", "response_metadata": problem}
         return {"ok": True, "view": self._view_object(view)}
 
     def _users_info(self, request: RecordedRequest) -> dict[str, Any]:

@@ -284,7 +284,7 @@ def test_fuzz_buttons(fuzzed: RunningApp, caplog: pytest.LogCaptureFixture) -> N
 
 
 def test_fuzz_view_submissions(fuzzed: RunningApp, caplog: pytest.LogCaptureFixture) -> None:
-    """Uptake opens no modals: a submission is refused as unhandled, and nothing else."""
+    """A submission of a modal Uptake did not open is refused as unhandled, and nothing else."""
 
     @EXAMPLES
     @given(

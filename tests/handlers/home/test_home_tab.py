@@ -1,0 +1,207 @@
+"""The Home tab over HTTP: a first visit, a linked person's dashboard, and a manager's teams."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from bot.blocks.common import blocks_to_text
+from bot.blocks.home_teams import schedule_metadata
+from bot.blocks.ids import (
+    DIGEST_DAY,
+    DIGEST_DAY_BLOCK,
+    DIGEST_HOUR,
+    DIGEST_HOUR_BLOCK,
+    DIGEST_MODAL,
+    DIGEST_QUIET,
+    DIGEST_QUIET_BLOCK,
+    FORGET_MODAL,
+    HOME_DIGEST_PREVIEW,
+    HOME_DIGEST_SCHEDULE,
+    HOME_DIGEST_SUBSCRIBE,
+    HOME_DIGEST_UNSUBSCRIBE,
+    HOME_FORGET,
+    HOME_PRIVACY,
+    HOME_TIPS_ON,
+    HOME_WINDOW_PREFIX,
+)
+from storage import queries
+from storage.engine import session as open_session
+from tests.factories import add_usage, make_identity, make_person, usage_row
+from tests.fakes.slack_api import FakeSlackAPI
+from tests.handlers.conftest import RunningApp
+from tests.handlers.home.slack_home import (
+    click,
+    filled_modal,
+    home_app,
+    open_home,
+    option,
+    published,
+    submit,
+)
+from tests.releases import release_now
+
+#: A Wednesday: ISO week 48 (23–29 Nov 2026) is the last complete week.
+NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+MANAGER = "U0MANAGER"
+OUTSIDER = "U0OUTSIDER"
+
+
+@pytest.fixture
+def app(fake_slack: FakeSlackAPI, engine: Engine, database_url: str) -> Iterator[RunningApp]:
+    yield from home_app(fake_slack, engine, database_url, clock=lambda: NOW)
+
+
+def linked(app: RunningApp, slack_id: str, days: list[int]) -> int:
+    """Someone with a linked Copilot account, active `days` days before NOW."""
+    person = make_person(app.engine, slack_user_id=slack_id, name=f"Secret {slack_id}")
+    identity = make_identity(
+        app.engine, tool="copilot", external_id=f"gh-{slack_id.lower()}", person_id=person
+    )
+    add_usage(
+        app.engine,
+        [
+            usage_row(identity, "copilot", NOW.date() - dt.timedelta(days=d), generations=10)
+            for d in days
+        ],
+    )
+    return person
+
+
+def payments_team(app: RunningApp) -> list[str]:
+    """Payments: six members active in week 48 and a manager; its releases made at NOW."""
+    members = [f"U0PAY{n:02d}" for n in range(6)]
+    ids = [linked(app, slack_id, [3, 4] if n < 4 else [20]) for n, slack_id in enumerate(members)]
+    manager = make_person(app.engine, slack_user_id=MANAGER)
+    make_person(app.engine, slack_user_id=OUTSIDER)
+    with open_session(app.engine) as session:
+        team = queries.upsert_teams(
+            session,
+            [{"slug": "payments", "name": "Payments", "parent_id": None, "source": "org_file"}],
+        )["payments"]
+        queries.add_memberships(
+            session,
+            [{"team_id": team, "person_id": p, "role": "member"} for p in ids]
+            + [{"team_id": team, "person_id": manager, "role": "manager"}],
+        )
+        session.commit()
+    release_now(app.engine, NOW)
+    return members
+
+
+def test_a_first_visit_is_a_welcome_with_a_link_button(app: RunningApp) -> None:
+    app.fake.add_user("U0NEW", email="new@example.com")
+    view, text = open_home(app, "U0NEW")
+    assert "Welcome to Uptake" in text
+    assert "Nobody is ranked" in text
+    assert "GitHub Copilot*: not linked yet" in text
+    assert "Claude Code*: not linked yet; links by itself" in text
+    assert "tier" not in text.lower()  # no "Your tier: inactive" before anything is linked
+    assert "Link an account" in str(view["blocks"]) and "Delete my data" in str(view["blocks"])
+    assert "Teams you lead" not in text
+
+
+def test_a_linked_person_switches_the_window_and_it_sticks(app: RunningApp) -> None:
+    linked(app, "U0ALICE", [1, 2, 10, 40])
+    view, text = open_home(app, "U0ALICE")
+    assert view["private_metadata"] == "28d"
+    assert "last 28 days" in text and "Welcome" not in text
+    assert "`gh-u0alice` linked" in text
+
+    since = click(app, f"{HOME_WINDOW_PREFIX}7", "7d", user_id="U0ALICE")
+    view, text = published(app, "U0ALICE", since)
+    assert view["private_metadata"] == "7d" and "last 7 days" in text
+
+    since = click(app, HOME_TIPS_ON, "on", user_id="U0ALICE", window="7d")
+    view, text = published(app, "U0ALICE", since)
+    assert "Tips are *on*" in text and view["private_metadata"] == "7d"
+
+    since = click(app, f"{HOME_WINDOW_PREFIX}90", "<!channel>", user_id="U0ALICE")
+    view, _text = published(app, "U0ALICE", since)
+    assert view["private_metadata"] == "28d"  # a value that is no window falls back to 28 days
+
+
+def test_a_manager_sees_the_released_headline_and_no_one_by_name(app: RunningApp) -> None:
+    members = payments_team(app)
+    _view, text = open_home(app, MANAGER)
+    assert "Teams you lead" in text and "*Payments*" in text
+    assert "Week 48: ~4 of 6 people used AI tools (67%)" in text
+    assert "Digest: Mondays at 09:00 your time" in text
+    for slack_id in members:
+        assert slack_id not in text and slack_id.lower() not in text
+    assert "Secret" not in text
+
+    _view, member_text = open_home(app, members[0])
+    assert "Teams you lead" not in member_text
+
+
+def test_a_manager_previews_the_digest_in_a_modal(app: RunningApp) -> None:
+    payments_team(app)
+    since = click(app, HOME_DIGEST_PREVIEW, "payments", user_id=MANAGER)
+    text = blocks_to_text(filled_modal(app, since)["blocks"])
+    assert "Preview" in text and "Payments" in text
+
+    # someone who neither leads nor belongs to the team learns nothing, not even that it exists
+    since = click(app, HOME_DIGEST_PREVIEW, "payments", user_id=OUTSIDER)
+    text = blocks_to_text(filled_modal(app, since)["blocks"])
+    assert "not a team you belong to or manage" in text and "~" not in text
+
+
+def test_a_manager_stops_and_restarts_the_digest_and_picks_its_day(app: RunningApp) -> None:
+    payments_team(app)
+    since = click(app, HOME_DIGEST_UNSUBSCRIBE, "payments", user_id=MANAGER)
+    _view, text = published(app, MANAGER, since)
+    assert "You don't get this team's weekly digest" in text
+    since = click(app, HOME_DIGEST_SUBSCRIBE, "payments", user_id=MANAGER)
+    _view, text = published(app, MANAGER, since)
+    assert "Digest: Mondays at 09:00" in text
+
+    since = click(app, HOME_DIGEST_SCHEDULE, "payments", user_id=MANAGER)
+    form = filled_modal(app, since)
+    assert form["callback_id"] == DIGEST_MODAL
+    values = {
+        DIGEST_DAY_BLOCK: {DIGEST_DAY: {"type": "static_select", "selected_option": option("tue")}},
+        DIGEST_HOUR_BLOCK: {
+            DIGEST_HOUR: {"type": "static_select", "selected_option": option("08")}
+        },
+        DIGEST_QUIET_BLOCK: {
+            DIGEST_QUIET: {"type": "radio_buttons", "selected_option": option("none")}
+        },
+    }
+    answer, since = submit(
+        app, DIGEST_MODAL, values, user_id=MANAGER, private_metadata=form["private_metadata"]
+    )
+    assert answer == {}
+    _view, text = published(app, MANAGER, since)
+    assert "Digest: Tuesdays at 08:00 your time; in a quiet week, no digest." in text
+
+    # a forged form for a team the sender may not see changes nothing
+    answer, _since = submit(
+        app, DIGEST_MODAL, values, user_id=OUTSIDER, private_metadata=schedule_metadata("payments")
+    )
+    with open_session(app.engine) as session:
+        recipients = {row.recipient for row in queries.digest_subscriptions(session)}
+    assert recipients == {MANAGER}
+
+
+def test_privacy_and_forget_from_the_home_tab(app: RunningApp) -> None:
+    person = linked(app, "U0ALICE", [1])
+    since = click(app, HOME_PRIVACY, "privacy", user_id="U0ALICE")
+    text = blocks_to_text(filled_modal(app, since)["blocks"])
+    assert "What Uptake stores about you" in text and "1 linked tool account" in text
+
+    since = click(app, HOME_FORGET, "forget", user_id="U0ALICE")
+    assert filled_modal(app, since)["callback_id"] == FORGET_MODAL
+    answer, since = submit(app, FORGET_MODAL, {}, user_id="U0ALICE")
+    assert answer["response_action"] == "update"
+    assert "Uptake deleted everything" in blocks_to_text(answer["view"]["blocks"])
+    with open_session(app.engine) as session:
+        assert queries.person(session, person) is None
+        assert queries.person_by_slack_id(session, "U0ALICE") is None
+    _view, text = published(app, "U0ALICE", since)
+    assert "Welcome to Uptake" in text
+    with open_session(app.engine) as session:  # the Home tab did not register them again
+        assert queries.person_by_slack_id(session, "U0ALICE") is None
