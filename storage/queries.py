@@ -36,6 +36,7 @@ from storage.outbox import claim_due_messages as claim_due_messages  # noqa: PLC
 from storage.outbox import enqueue_message as enqueue_message  # noqa: PLC0414
 from storage.outbox import finish_message as finish_message  # noqa: PLC0414
 from storage.outbox import outbox_messages as outbox_messages  # noqa: PLC0414
+from storage.overlap import counted_once
 
 # Moved to storage/teams.py; re-exported (the `as` tells mypy so) for existing callers.
 from storage.teams import all_teams as all_teams  # noqa: PLC0414
@@ -351,7 +352,7 @@ def person_usage(
                 decoded[features],
             )
         )
-    return list(identities.values()), rows
+    return list(identities.values()), counted_once(rows)
 
 
 def usage_rows_for_person(

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col
 
 from storage.models import DailyUsage, Identity, UsageWeek
+from storage.overlap import OTLP_SOURCE
 
 _ROLLUP: sa.Table = SQLModel.metadata.tables["usage_week"]
 _DAILY: sa.Table = SQLModel.metadata.tables["daily_usage"]
@@ -144,9 +145,6 @@ def rebuild(session: Session) -> int:
 
 #: The outcome totals `person_weeks` yields after the acceptances, in this order.
 RELEASE_OUTCOMES = ("commits", "pull_requests", "lines_added", "edits_accepted", "edits_rejected")
-
-#: The source of weeks that came through OpenTelemetry (`UsageWeek.source`).
-OTLP_SOURCE = "otlp"
 
 
 class PersonWeek(NamedTuple):

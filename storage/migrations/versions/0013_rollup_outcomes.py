@@ -75,11 +75,11 @@ def _backfill() -> None:
         for name, value in zip(_OUTCOMES, values, strict=True):
             if value is not None:
                 found[name] = (found[name] or 0) + int(value)
-    for (identity_id, monday), values in totals.items():
+    for (identity_id, monday), sums in totals.items():
         op.get_bind().execute(
             sa.update(week)
             .where(week.c.identity_id == identity_id, week.c.week == monday)
-            .values(**values)
+            .values(**sums)
         )
 
 
