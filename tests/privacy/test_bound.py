@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.adoption import TierThresholds
+from bot.figures import outcomes
 from bot.figures.disclosure import Cell, Rules, released_count
 from bot.figures.noise import count_likelihood, new_record_key
 from bot.figures.releases import PersonFacts, release_figures
@@ -31,7 +32,11 @@ def organisations(draw: st.DrawFn) -> tuple[list[PersonFacts], PersonFacts]:
 
     def facts() -> PersonFacts:
         tools = draw(st.sets(st.sampled_from(TOOLS)))
-        return PersonFacts(active=bool(tools), tools=set(tools))
+        fact = PersonFacts(active=bool(tools), tools=set(tools))
+        if tools and draw(st.booleans()):  # their tools report outcomes
+            commits = draw(st.integers(min_value=0, max_value=50))
+            fact.add_outcomes([commits, 0, commits * 20, commits, 1])
+        return fact
 
     return [facts() for _ in range(size)], facts()
 
@@ -66,9 +71,11 @@ def test_every_release_is_possible_with_and_without_the_target(
     seen = release(with_target)
     bound = math.exp(RULES.epsilon) * (1 + 1e-9)
     ceiling = len(with_target)
-    for key, has_it in [("active", lambda f: f.active)] + [
-        (f"tool:{tool}", lambda f, tool=tool: tool in f.tools) for tool in TOOLS
-    ]:
+    for key, has_it in [
+        ("active", lambda f: f.active),
+        (outcomes.REPORTING, lambda f: f.commits is not None),
+        (outcomes.LANDED, lambda f: bool(f.commits)),
+    ] + [(f"tool:{tool}", lambda f, tool=tool: tool in f.tools) for tool in TOOLS]:
         known = sum(has_it(facts[p]) for p in members)  # the viewer knows everyone else
         r = seen[key]
         has = count_likelihood(r, known + 1, RULES.epsilon, ceiling=ceiling)
