@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
+
 from bot.blocks.common import blocks_to_text
 from bot.blocks.ids import ADMIN_TEAM_ALLOW, ADMIN_TEAM_DENY
 from tests.blocks.limits import assert_within_slack_limits
@@ -19,6 +21,11 @@ from tests.handlers.commands.test_admin_team_approval import (
 )
 from tests.handlers.commands.test_linking import ADMIN, app_with_admin
 from tests.handlers.conftest import PAYLOADS, RunningApp
+
+#: Layout, access and the services' wiring: one database is enough (the queries behind them are
+#: tested on both elsewhere), which keeps the suite inside its time budget.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 __all__ = ["app_with_admin"]  # the fixture, imported for pytest
 

@@ -44,6 +44,11 @@ from tests.handlers.home.slack_home import (
 )
 from tests.releases import release_now
 
+#: Layout, access and the services' wiring: one database is enough (the queries behind them are
+#: tested on both elsewhere), which keeps the suite inside its time budget.
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
 #: A Wednesday: ISO week 48 (23–29 Nov 2026) is the last complete week.
 NOW = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
 MANAGER = "U0MANAGER"
