@@ -23,6 +23,7 @@ from bot.blocks.ids import (
     HOME_DIGEST_SCHEDULE,
     HOME_DIGEST_SUBSCRIBE,
     HOME_DIGEST_UNSUBSCRIBE,
+    HOME_EXPORT,
     HOME_FORGET,
     HOME_PRIVACY,
     HOME_TIPS_ON,
@@ -192,11 +193,17 @@ def test_a_manager_stops_and_restarts_the_digest_and_picks_its_day(app: RunningA
     assert recipients == {MANAGER}
 
 
-def test_privacy_and_forget_from_the_home_tab(app: RunningApp) -> None:
+def test_privacy_export_and_forget_from_the_home_tab(app: RunningApp) -> None:
     person = linked(app, "U0ALICE", [1])
     since = click(app, HOME_PRIVACY, "privacy", user_id="U0ALICE")
     text = blocks_to_text(filled_modal(app, since)["blocks"])
     assert "What Uptake stores about you" in text and "1 linked tool account" in text
+
+    since = click(app, HOME_EXPORT, "export", user_id="U0ALICE")
+    text = blocks_to_text(filled_modal(app, since)["blocks"])
+    assert "sent everything Uptake stores about you" in text
+    upload = app.fake.wait_for("files.completeUploadExternal").body
+    assert upload["channel_id"] == "DU0ALICE"  # the person's own DM, nowhere else
 
     since = click(app, HOME_FORGET, "forget", user_id="U0ALICE")
     assert filled_modal(app, since)["callback_id"] == FORGET_MODAL
