@@ -8,7 +8,6 @@ import signal
 import sys
 import threading
 
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from waitress import serve
 
@@ -19,6 +18,7 @@ from bot.clock import build_scheduler, job_specs, run_job
 from bot.ops.heartbeat import beating
 from bot.ops.metrics import process_registry, serve_metrics
 from bot.settings import Settings
+from bot.socket_mode import PromptSocketModeHandler
 from bot.web import UptakeWSGI
 from storage.models import utcnow
 
@@ -124,7 +124,7 @@ def socket(settings: Settings, _args: argparse.Namespace) -> int:
     app_token = settings.slack_app_token.get_secret_value()
     with engine_for(settings) as engine:
         app = create_app(settings, engine=engine)
-        handler = SocketModeHandler(app, app_token)
+        handler = PromptSocketModeHandler(app, app_token)
         stopping = threading.Event()
         # Platforms stop processes with SIGTERM: close the connection so Slack stops sending.
         signal.signal(signal.SIGTERM, lambda *_: stopping.set())

@@ -33,6 +33,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from socket import SHUT_RDWR
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
@@ -229,6 +230,12 @@ class FakeSocketMode:
         """Close the newest open connection from Slack's side, without warning."""
         connection = self.wait_connected()
         connection.socket.close(code=1001, reason="going away")
+        return connection
+
+    def cut(self) -> Connection:
+        """End the newest open connection's TCP stream with no WebSocket close, as a crash does."""
+        connection = self.wait_connected()
+        connection.socket.socket.shutdown(SHUT_RDWR)
         return connection
 
     # ---- waiting ---------------------------------------------------------------------------
