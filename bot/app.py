@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -18,6 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 
 from bot.digests.writer import narrative_writer_for
+from bot.logs import request_summary
 from bot.services import Services
 from bot.settings import Settings
 from bot.tips.writer import tip_writer_for
@@ -78,6 +80,8 @@ def create_app(
         request_verification_enabled=signing_secret is not None,
         logger=logging.getLogger("uptake.bolt"),
         listener_executor=work,
+        # Bolt's own warning quotes the body (what people typed); `report_error` says less.
+        raise_error_for_unhandled_request=True,
     )
     app.use(ack_first(work))
     register_all(app, services)
@@ -100,6 +104,9 @@ def error_reporter(settings: Settings) -> Callable[..., BoltResponse | None]:
         error: Exception, request: BoltRequest, body: dict[str, Any], logger: logging.Logger
     ) -> BoltResponse | None:
         """Log the failure and tell the person, privately, what happened and what to do."""
+        if isinstance(error, BoltUnhandledRequestError):  # no listener for it: nothing failed
+            logger.warning("unhandled request: %s", request_summary(body))
+            return None
         logger.error(
             "listener failed: %s (%s)",
             type(error).__name__,

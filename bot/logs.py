@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Mapping
 from typing import Any, Literal, TextIO
 from urllib.parse import unquote
 
@@ -33,6 +34,8 @@ _SECRET = re.compile(
 _URL_QUERY = re.compile(r"(https?://[^\s?\"'<>]{1,2048})\?[^\s\"'<>]*")
 # Bounded as RFC 5321 bounds an address; unbounded runs made this quadratic on long words.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}")
+# What Slack's types, commands and ids are made of (action ids are Uptake's own).
+_NOT_ID = re.compile(r"[^A-Za-z0-9_./:-]")
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 # Bolt logs the whole body of a request whose signature it refused, and of one a middleware
 # dropped: people's names and messages. Everything after Bolt's opening words goes.
@@ -42,6 +45,12 @@ _BOLT_BODY = re.compile(
 )
 
 _BOLT_TOKEN_NOTICE = warning_client_prioritized_and_token_skipped()
+# slack_sdk's words (web/base_client.py) for a failed attempt and the retry that follows.
+_SLACK_RETRY_LINES = (
+    "Failed to send a request to Slack API server",
+    "A retry handler found",
+    "Going to retry the same request",
+)
 
 #: Formats exceptions for the filter, which runs before the handler's own formatter.
 _PLAIN = logging.Formatter()
@@ -58,6 +67,39 @@ _CHATTY = (
     "openai",
     "alembic",
 )
+
+
+def request_summary(body: Mapping[str, Any]) -> str:
+    """What kind of Slack request `body` is, with its command, event or ids: none of its content.
+
+    For log lines about a request: what a person typed, their name and every other field of
+    the body stay out, as do characters an id never has.
+    """
+    kind = body.get("type") or ("slash_commands" if "command" in body else "request")
+    event = body.get("event")
+    actions = body.get("actions")
+    view = body.get("view")
+    first_action = actions[0] if isinstance(actions, list) and actions else None
+    fields = {
+        "command": body.get("command"),
+        "event": event.get("type") if isinstance(event, Mapping) else None,
+        "action_id": (
+            first_action.get("action_id")
+            if isinstance(first_action, Mapping)
+            else body.get("action_id")
+        ),
+        "callback_id": (
+            view.get("callback_id") if isinstance(view, Mapping) else body.get("callback_id")
+        ),
+    }
+    said = [_id_text(kind)]
+    said += [f"{name} {_id_text(value)}" for name, value in fields.items() if value]
+    return ", ".join(said)
+
+
+def _id_text(value: object) -> str:
+    """`value` as an id fit to log: id characters only, at most 64 of them."""
+    return _NOT_ID.sub("?", str(value)[:64])
 
 
 def redact(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -123,6 +165,23 @@ class DropBoltTokenNotice(logging.Filter):
         return record.msg != _BOLT_TOKEN_NOTICE
 
 
+class SlackRetriesAtDebug(logging.Filter):
+    """Logs slack_sdk's line for each failed attempt to reach Slack, and each retry, as DEBUG."""
+
+    # Whoever called Slack reports the failure once retries run out (`uptake` in one line
+    # naming SLACK_API_URL); three ERROR lines before it only bury it. LOG_LEVEL=DEBUG shows them.
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not (
+            record.name.startswith("slack_sdk.")
+            and isinstance(record.msg, str)
+            and record.msg.startswith(_SLACK_RETRY_LINES)
+        ):
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
 class RedactingFormatter(logging.Formatter):
     """A text formatter whose every line is scrubbed, whichever handler it is lent to."""
 
@@ -181,6 +240,7 @@ def configure_logging(level: str, fmt: LogFormat = "text") -> None:
         if fmt == "json"
         else RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
     )
+    handler.addFilter(SlackRetriesAtDebug())
     handler.addFilter(RedactingFilter())
     handler.addFilter(DropBoltTokenNotice())
     root = logging.getLogger()

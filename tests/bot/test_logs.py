@@ -6,11 +6,18 @@ import datetime as dt
 import io
 import json
 import logging
+import socket
 import time
 from collections.abc import Iterator, Sequence
+from urllib.error import URLError
+from urllib.parse import urlencode
 
 import pytest
 from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from bot.app import create_app
 from bot.logs import RedactingFilter, configure_logging, redact
@@ -160,20 +167,28 @@ def test_text_without_secrets_keeps_its_escapes() -> None:
     assert redact("path /a%20b ok") == "path /a%20b ok"
 
 
+SIGNING_SECRET = "right-secret"
+
+
+def dispatch_signed(body: str, signed_with: str) -> BoltResponse:
+    """Hand `body`, signed with `signed_with`, to an app whose secret is SIGNING_SECRET."""
+    with FakeSlackAPI() as fake:
+        settings = make_settings(
+            slack_bot_token="xoxb-test-token",
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=fake.url,
+        )
+        app = create_app(settings, engine=make_engine("sqlite://"))
+        headers: dict[str, str | Sequence[str]] = {**sign_slack_request(signed_with, body.encode())}
+        return app.dispatch(BoltRequest(body=body, headers=headers))
+
+
 def test_bolt_never_logs_a_refused_request_body(
     root_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = "command=%2Fmyusage&text=ask+Grace+about+the+merger&user_id=U1"
     configure_logging("DEBUG")
-    with FakeSlackAPI() as fake:
-        settings = make_settings(
-            slack_bot_token="xoxb-test-token",
-            slack_signing_secret="right-secret",
-            slack_api_url=fake.url,
-        )
-        app = create_app(settings, engine=make_engine("sqlite://"))
-        headers: dict[str, str | Sequence[str]] = {**sign_slack_request("wrong", body.encode())}
-        response = app.dispatch(BoltRequest(body=body, headers=headers))
+    response = dispatch_signed(body, "wrong")
     assert response.status == 401
     err = capsys.readouterr().err
     assert "Invalid request signature detected" in err
@@ -199,3 +214,64 @@ def test_json_lines_carry_fields_and_scrubbed_exceptions(
     assert second["level"] == "ERROR" and second["job_id"] == "digests"
     assert "RuntimeError: token [secret] refused for [email]" in second["exc_info"]
     assert "xoxb-1-2-secret" not in lines[1] and "grace@" not in lines[1]
+
+
+def test_slack_retries_are_logged_at_debug_only(
+    root_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/api/"  # nothing listens there
+    retry = ConnectionErrorRetryHandler(
+        max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0)
+    )
+    client = WebClient(token="xoxb-1-2", base_url=closed, retry_handlers=[retry])
+    said = {}
+    for level in ("INFO", "DEBUG"):
+        configure_logging(level)
+        with pytest.raises(URLError):
+            client.auth_test()
+        said[level] = capsys.readouterr().err
+    assert said["INFO"] == ""  # the caller says it once, naming the setting
+    attempts = said["DEBUG"].count("DEBUG slack_sdk.web.base_client Failed to send a request")
+    assert attempts == 2 and "Going to retry the same request" in said["DEBUG"]
+    assert "ERROR" not in said["DEBUG"]
+
+
+UNHANDLED = [
+    # Someone typing into a select menu whose options no listener serves.
+    {
+        "type": "block_suggestion",
+        "action_id": "nobody_serves_this",
+        "block_id": "b1",
+        "value": "ask Grace about the merger",
+        "user": {"id": "U0GRACE", "name": "grace.hopper"},
+        "team": {"id": "T0TEST"},
+        "api_app_id": "A0UPTAKE",
+    },
+    # A legacy dialog submitted: its fields are what the person typed.
+    {
+        "type": "dialog_submission",
+        "callback_id": "old_dialog",
+        "submission": {"note": "ask Grace about the merger"},
+        "user": {"id": "U0GRACE", "name": "grace.hopper"},
+        "team": {"id": "T0TEST"},
+    },
+]
+
+
+@pytest.mark.parametrize("payload", UNHANDLED, ids=lambda p: p["type"])
+def test_an_unhandled_request_is_logged_without_its_content(
+    root_logging: None, capsys: pytest.CaptureFixture[str], payload: dict[str, object]
+) -> None:
+    body = urlencode({"payload": json.dumps(payload)})
+    configure_logging("DEBUG")
+    response = dispatch_signed(body, SIGNING_SECRET)
+    assert response.status == 404
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if "nhandled request" in line]
+    assert len(said) == 1, err
+    assert payload["type"] in said[0]
+    assert str(payload.get("action_id") or payload.get("callback_id")) in said[0]
+    for content in ("merger", "Grace", "grace", "U0GRACE"):
+        assert content not in err
