@@ -36,6 +36,8 @@ def record_points(engine: Engine, points: Sequence[MappedPoint], *, now: dt.date
         moves = otlp.advance_series(session, [point.point for point in points])
         additions: dict[tuple[int, dt.date], dict[str, Any]] = {}
         for point, (before, after) in zip(points, moves, strict=True):
+            if after <= before:
+                continue  # a repeat or an idle counter: nothing to add, no day to rewrite
             account = point.account
             key = (ids[(account.tool, account.external_id)], point.day)
             day = additions.setdefault(key, {"tool": account.tool, "source": SOURCE})

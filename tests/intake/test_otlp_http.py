@@ -41,12 +41,15 @@ def test_the_same_payload_posted_twice_counts_once(intake: Intake, cumulative: b
         cumulative=cumulative,
         point={"user.email": EMAIL},
     )
+    written = []
     for _ in range(2):
         answer = _post(intake, request.SerializeToString(), PROTOBUF)
         assert answer.status_code == 200
         assert answer.headers["content-type"] == "application/x-protobuf"
-    row = day_row(intake.engine, f"otel:{EMAIL}", NOON.date())
-    assert row is not None and row["commits"] == 3
+        row = day_row(intake.engine, f"otel:{EMAIL}", NOON.date())
+        assert row is not None and row["commits"] == 3
+        written.append(row["updated_at"])
+    assert written[0] == written[1]  # the repeat added nothing, so it rewrote nothing
 
 
 def test_json_encoding_is_read_and_answered_in_json(intake: Intake) -> None:
