@@ -100,6 +100,8 @@ class UsageSummary:
     tier_active_days: int
     tier_rule: str
     habit_weeks: int
+    # Active days in each seven-day week ending today, oldest first (HABIT_WEEKS of them unless
+    # more were asked for).
     weekly_active_days: tuple[int, ...]
     freshness: tuple[Freshness, ...]
     # Per tool, outcome totals in the window (commits, pull_requests, lines_added, …); a tool
@@ -119,11 +121,17 @@ def summarize_rows(
     today: dt.date,
     thresholds: TierThresholds,
     known_tools: Iterable[str] = (),
+    trend_weeks: int = HABIT_WEEKS,
 ) -> tuple[tuple[ToolUsage, ...], int, Tier, int, int, tuple[int, ...]]:
-    """Pure part of the model: per-tool figures, window active days, tier, habit and trend."""
+    """Pure part of the model: per-tool figures, window active days, tier, habit and trend.
+
+    The trend is active days in each of the last `trend_weeks` seven-day weeks ending today
+    (at least HABIT_WEEKS, since habit is read from its last HABIT_WEEKS).
+    """
+    trend_weeks = max(trend_weeks, HABIT_WEEKS)
     start = today - dt.timedelta(days=window_days - 1)
     tier_start = today - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
-    trend_start = today - dt.timedelta(days=7 * HABIT_WEEKS - 1)
+    trend_start = today - dt.timedelta(days=7 * trend_weeks - 1)
 
     per_tool: dict[str, list[queries.UsageRow]] = defaultdict(list)
     window_days_active: set[dt.date] = set()
@@ -158,16 +166,17 @@ def summarize_rows(
             )
         )
 
-    weekly = [0] * HABIT_WEEKS
+    weekly = [0] * trend_weeks
     for day in trend_days:
-        weekly[(day - trend_start).days // 7] += 1
+        if day <= today:
+            weekly[(day - trend_start).days // 7] += 1
     tier_active = len(tier_days)
     return (
         tuple(tools),
         len(window_days_active),
         thresholds.tier_for(tier_active),
         tier_active,
-        sum(1 for count in weekly if count),
+        sum(1 for count in weekly[-HABIT_WEEKS:] if count),
         tuple(weekly),
     )
 
@@ -179,11 +188,15 @@ def summarize_usage(
     window_days: int,
     today: dt.date,
     thresholds: TierThresholds,
+    trend_weeks: int = HABIT_WEEKS,
 ) -> UsageSummary:
-    """Read a person's usage and sync state and build their summary, in one session."""
+    """Read a person's usage and sync state and build their summary, in one session.
+
+    `weekly_active_days` covers the last `trend_weeks` weeks (`/myusage` draws 12 of them).
+    """
     if window_days not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}, not {window_days}")
-    earliest = today - dt.timedelta(days=max(window_days, 7 * HABIT_WEEKS) - 1)
+    earliest = today - dt.timedelta(days=max(window_days, 7 * max(trend_weeks, HABIT_WEEKS)) - 1)
     with open_session(engine) as session:
         identities, rows = queries.person_usage(session, person_id, earliest, today)
         sources = {row.source for row in rows}
@@ -199,6 +212,7 @@ def summarize_usage(
         today=today,
         thresholds=thresholds,
         known_tools=verified_tools,
+        trend_weeks=trend_weeks,
     )
     freshness = tuple(
         Freshness(

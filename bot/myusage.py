@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,18 +13,27 @@ from slack_sdk import WebClient
 from bot.adoption import WINDOWS, Tier, summarize_usage
 from bot.blocks.common import Block, code
 from bot.blocks.links import claim_result_blocks, links_blocks, unlink_blocks
-from bot.blocks.myusage import fallback_text, help_blocks, myusage_blocks
+from bot.blocks.myusage import (
+    ChartImage,
+    fallback_text,
+    help_blocks,
+    myusage_blocks,
+    no_identity_blocks,
+)
 from bot.blocks.privacy import export_sent_blocks, forget_confirm_blocks, privacy_blocks
 from bot.blocks.tips import get_tips_button
+from bot.blocks.tool_detail import tool_detail_blocks
 from bot.claims import tell_admins_of_claim
 from bot.linking import CLAIMABLE_TOOLS, claim_github_login, links_of, tool_from_word, unlink
 from bot.parsing import command_words, day_count, echo
 from bot.people import PersonRef, ensure_person, find_person
+from bot.personal.chart import CHART_WEEKS, PersonalChart, personal_chart
 from bot.personal.export import as_json, personal_data
 from bot.personal.forget import forget_person
 from bot.personal.privacy import COMMAND_LINE_ACTOR, privacy_summary, record_look
 from bot.services import Services
 from bot.tips.service import tip_settings
+from bot.tools import is_valid_tool, tool_label
 from storage import queries
 from storage.engine import session as open_session
 
@@ -33,6 +43,17 @@ DEFAULT_WINDOW = 28
 #: Every first word `/myusage` understands besides a window (7d, 28d, 90d); the parser refuses any
 #: other, and the manifest's usage hint must list them all (tests/test_manifest.py checks).
 SUBCOMMANDS = ("links", "link", "unlink", "privacy", "export", "forget", "help")
+
+
+@dataclass(frozen=True, slots=True)
+class MyUsageAnswer:
+    """What `/myusage` answers, and the chart to add once it is drawn (None: nothing to add)."""
+
+    blocks: list[Block]
+    text: str
+    chart: PersonalChart | None = None
+    #: The same answer with a chart in it.
+    with_chart: Callable[[ChartImage], list[Block]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +120,14 @@ def help_answer(services: Services, request: MyUsageRequest) -> tuple[list[Block
 def summary_answer(
     services: Services, person: PersonRef, window_days: int
 ) -> tuple[list[Block], str]:
-    """The person's own figures over the window."""
+    """The person's own figures over the window (with their chart if it is already drawn)."""
+    answer = summary_with_chart(services, person, window_days)
+    return answer.blocks, answer.text
+
+
+def summary_with_chart(services: Services, person: PersonRef, window_days: int) -> MyUsageAnswer:
+    """The person's own figures, and their 12-week chart: in the answer if this process has
+    uploaded exactly that chart before, else to be drawn after the answer."""
     now = services.clock()
     summary = summarize_usage(
         services.engine,
@@ -107,16 +135,57 @@ def summary_answer(
         window_days=window_days,
         today=local_today(person.tz, now),
         thresholds=services.thresholds,
+        trend_weeks=CHART_WEEKS,
     )
-    blocks = myusage_blocks(summary, now=now)
-    # Offer tips to those they would suit; never send them unasked.
-    if (
+    chart = (
+        personal_chart(person.id, summary.weekly_active_days, summary.end)
+        if summary.has_identities
+        else None
+    )
+    offer_tips = (
         summary.has_identities
         and summary.tier in (Tier.INACTIVE, Tier.LIGHT)
         and not tip_settings(services.engine, person.id).enabled
-    ):
-        blocks.append(get_tips_button())
-    return blocks, fallback_text(summary)
+    )
+
+    def render(image: ChartImage | None) -> list[Block]:
+        blocks = myusage_blocks(summary, now=now, chart=image)
+        # Offer tips to those they would suit; never send them unasked.
+        return [*blocks, get_tips_button()] if offer_tips else blocks
+
+    image = services.charts.image_for(chart) if chart is not None else None
+    missing = chart if image is None else None
+    return MyUsageAnswer(render(image), fallback_text(summary), missing, render)
+
+
+def parse_detail_choice(value: str) -> tuple[str, int] | None:
+    """A details menu choice (`copilot:28`): the tool and window, or None if malformed."""
+    tool, _, days = value.partition(":")
+    if not is_valid_tool(tool) or not days.isascii() or not days.isdigit():
+        return None
+    window = int(days)
+    return (tool, window) if window in WINDOWS else None
+
+
+def tool_details(
+    services: Services, client: WebClient, user_id: str, team_id: str | None, value: str
+) -> tuple[list[Block], str]:
+    """One tool's full figures for the person who asked (only ever their own)."""
+    choice = parse_detail_choice(value)
+    if choice is None:
+        return help_answer(services, MyUsageRequest(kind="help"))
+    tool, window_days = choice
+    person = ensure_person(services.engine, client, user_id, team_id)
+    summary = summarize_usage(
+        services.engine,
+        person.id,
+        window_days=window_days,
+        today=local_today(person.tz, services.clock()),
+        thresholds=services.thresholds,
+    )
+    if not summary.has_identities:
+        return no_identity_blocks(summary.pending_identities), "No linked accounts yet"
+    return tool_detail_blocks(summary, tool), f"Your {tool_label(tool)} figures"
 
 
 def summary_for_operator(
@@ -147,9 +216,30 @@ def answer_myusage(
     request: MyUsageRequest,
 ) -> tuple[list[Block], str]:
     """Everything `/myusage` can be asked, answered for the caller only."""
+    answer = answer_command(services, client, user_id, team_id, request)
+    return answer.blocks, answer.text
+
+
+def answer_command(
+    services: Services,
+    client: WebClient,
+    user_id: str,
+    team_id: str | None,
+    request: MyUsageRequest,
+) -> MyUsageAnswer:
+    """`answer_myusage`, with the person's chart to add after answering where there is one."""
     if request.wants_help:
-        return help_answer(services, request)
+        return MyUsageAnswer(*help_answer(services, request))
     person = ensure_person(services.engine, client, user_id, team_id)
+    if request.kind == "summary":
+        return summary_with_chart(services, person, request.window_days)
+    return MyUsageAnswer(*_about_data_and_links(services, client, person, user_id, request))
+
+
+def _about_data_and_links(
+    services: Services, client: WebClient, person: PersonRef, user_id: str, request: MyUsageRequest
+) -> tuple[list[Block], str]:
+    """Privacy, export, forget, links, link and unlink."""
     if request.kind == "privacy":
         summary = privacy_summary(
             services.engine,
@@ -199,4 +289,5 @@ def forget_me(services: Services, user_id: str) -> int:
     person = find_person(services.engine, slack_user_id=user_id)
     if person is None:
         return 0
+    services.charts.forget(person.id)
     return forget_person(services.engine, person.id, actor=user_id, now=services.clock()).total

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.adoption import TierThresholds
 from bot.digests.narrative import NarrativeWriter, TemplateNarrative
+from bot.personal.chart_lane import PersonalCharts
 from bot.settings import Settings
 from bot.tips.llm import LibraryText, TipWriter
 from storage.models import utcnow
@@ -25,6 +26,8 @@ class Services:
     llm: Any | None = None
     clock: Callable[[], dt.datetime] = field(default=utcnow)
     narrator: NarrativeWriter | None = None
+    #: People's own trend charts: drawn after their answer, and remembered per process.
+    charts: PersonalCharts = field(default_factory=PersonalCharts)
 
     @property
     def tip_writer(self) -> TipWriter:

@@ -44,6 +44,8 @@ class WorkPool(ThreadPoolExecutor):
     def __init__(self, threads: int, queue: int) -> None:
         super().__init__(max_workers=threads, thread_name_prefix="uptake-work")
         self.capacity = threads + queue
+        #: True once shut down: work that follows answers (a person's chart) stops too.
+        self.closed = False
         self._lock = threading.Lock()
         self._pending = 0
 
@@ -72,6 +74,11 @@ class WorkPool(ThreadPoolExecutor):
     def _finished(self, _future: Future[Any] | None) -> None:
         with self._lock:
             self._pending -= 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop taking work, and mark the pool closed."""
+        self.closed = True
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def ack_first(pool: WorkPool) -> Callable[..., BoltResponse | None]:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from bot import cli
+from bot.blocks.ids import MYUSAGE_TOOL_DETAILS
 from bot.cli import sources as cli_sources
 from bot.collectors.registry import build_collectors
 from bot.linking import admin_map
@@ -494,13 +495,25 @@ def slack_app(engine: Engine, database_url: str) -> Iterator[RunningApp]:
             server.stop()
 
 
-def tool_sections(answer: dict[str, Any]) -> dict[str, list[str]]:
-    """Tool label -> the texts of its section's fields."""
+def tool_lines(answer: dict[str, Any]) -> dict[str, str]:
+    """Tool label -> its line in the answer's list of tools used."""
+    tools = next(block for block in answer["blocks"] if block.get("block_id") == "myusage-tools")
     return {
-        block["text"]["text"].strip("*"): [field["text"] for field in block["fields"]]
-        for block in answer["blocks"]
-        if block["type"] == "section" and "fields" in block
+        line.split("*")[1]: line for line in tools["text"]["text"].splitlines() if line[:1] == "*"
     }
+
+
+def tool_details(app: RunningApp, user_id: str, answer: dict[str, Any]) -> dict[str, list[str]]:
+    """Tool label -> the fields of its details, each chosen from the answer's menu."""
+    tools = next(block for block in answer["blocks"] if block.get("block_id") == "myusage-tools")
+    menu = tools["accessory"]
+    details = {}
+    for option in menu.get("options") or [menu]:
+        body = app.fake.wait_for(app.click(MYUSAGE_TOOL_DETAILS, option["value"], user_id=user_id))
+        section = body.body["blocks"][0]
+        label = section["text"]["text"].split("*")[1]
+        details[label] = [field["text"] for field in section["fields"]]
+    return details
 
 
 def freshness(answer: dict[str, Any]) -> str:
@@ -527,7 +540,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
     # Ada's first /myusage registers her, and her Slack email links the email-keyed accounts.
     first = slack_app.fake.wait_for(slack_app.command("", user_id="U0ADA")).body
     assert first["response_type"] == "ephemeral"
-    assert set(tool_sections(first)) == {"Claude Code", "Cursor", "OpenAI"}
+    assert set(tool_lines(first)) == {"Claude Code", "Cursor", "OpenAI"}
     assert "GitHub Copilot" not in freshness(first)
 
     # GitHub reports logins only: an admin maps Ada's login to her.
@@ -536,7 +549,11 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
     admin_map(engine, "copilot", ADA.github_login, ada.id, admin="U0ADMIN")
 
     answer = slack_app.fake.wait_for(slack_app.command("", user_id="U0ADA")).body
-    sections = tool_sections(answer)
+    assert tool_lines(answer)["GitHub Copilot"] == (
+        "*GitHub Copilot* · 3 days · accepted 45% (15 of 33) · 27 lines"
+    )
+    assert tool_lines(answer)["OpenAI"] == "*OpenAI* · 3 days"  # nothing it does not report
+    sections = tool_details(slack_app, "U0ADA", answer)
     # Ada's three days, summed by hand from the data the fakes serve (Grace's never shows).
     assert sections == {
         "GitHub Copilot": [
@@ -545,7 +562,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Acceptance rate*\n45% (15 of 33)",
             "*Lines accepted*\n27",
             "*Features used*\ncode completion, copilot cli",
-            "*Outcomes*\nnot reported",
+            "*Outcomes* (vendor-reported)\nlines +27/−0",
         ],
         "Claude Code": [
             "*Active days*\n3 of 28",
@@ -554,7 +571,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Lines accepted*\n93",
             "*Features used*\nedit tool",
             "*Cost* (estimated)\n$4.50",
-            "*Outcomes*\nnot reported",
+            "*Outcomes* (vendor-reported)\nlines +93/−0 · edits accepted 18 of 21",
         ],
         "Cursor": [
             "*Active days*\n3 of 28",
@@ -562,13 +579,11 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Acceptance rate*\n48% (30 of 63)",
             "*Lines accepted*\n48",
             "*Features used*\nagent, chat, tab",
-            "*Outcomes*\nnot reported",
+            "*Outcomes* (vendor-reported)\nlines +48/−0",
         ],
         "OpenAI": [
             "*Active days*\n3 of 28",
             "*Interactions*\n24",
-            "*Acceptance rate*\n—",
-            "*Lines accepted*\n0",
             "*Features used*\napi",
             "*Outcomes*\nnot reported",
         ],

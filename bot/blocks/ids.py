@@ -42,3 +42,5 @@ DIGEST_QUIET = "uptake.digest.quiet"
 # `/uptake-admin teams`: allow a waiting group, or stop counting one.
 ADMIN_TEAM_ALLOW = "uptake.admin.team_allow"
 ADMIN_TEAM_DENY = "uptake.admin.team_deny"
+# `/myusage`: one tool's full figures, from the menu beside the tools.
+MYUSAGE_TOOL_DETAILS = "uptake.myusage.tool_details"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers.actions import admin_teams, claims, forget, tips
+from handlers.actions import admin_teams, claims, forget, tips, tool_details
 
 
 def register(app: App, services: Services) -> None:
@@ -14,3 +14,4 @@ def register(app: App, services: Services) -> None:
     claims.register(app, services)
     forget.register(app, services)
     tips.register(app, services)
+    tool_details.register(app, services)

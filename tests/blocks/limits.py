@@ -16,6 +16,27 @@ from bot.blocks.common import (
     MAX_SECTION_TEXT,
 )
 
+MAX_IMAGE_TEXT = 2000
+MAX_ACTIONS_ELEMENTS = 25
+MAX_OVERFLOW_OPTIONS = 5
+MAX_SELECT_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
+
+
+def assert_element_within_limits(element: dict[str, Any]) -> None:
+    """Fail if a button or menu breaks a Slack limit slack_sdk does not check."""
+    options = element.get("options", [])
+    if element["type"] == "overflow":
+        assert 2 <= len(options) <= MAX_OVERFLOW_OPTIONS, f"{len(options)} overflow options"
+    elif element["type"] == "static_select":
+        assert 0 < len(options) <= MAX_SELECT_OPTIONS, f"{len(options)} select options"
+    elif element["type"] == "button":
+        assert len(element["text"]["text"]) <= MAX_OPTION_TEXT
+    for option in options:
+        assert len(option["text"]["text"]) <= MAX_OPTION_TEXT
+        assert len(option["value"]) <= MAX_OPTION_VALUE
+
 
 def assert_within_slack_limits(blocks: list[dict[str, Any]]) -> None:
     """Fail if any block breaks a Slack limit (ours, then slack_sdk's own model checks)."""
@@ -30,9 +51,20 @@ def assert_within_slack_limits(blocks: list[dict[str, Any]]) -> None:
             fields = block.get("fields", [])
             assert len(fields) <= MAX_FIELDS
             assert all(len(f["text"]) <= MAX_FIELD_TEXT for f in fields)
+            if "accessory" in block:
+                assert_element_within_limits(block["accessory"])
         elif kind == "context":
             assert 0 < len(block["elements"]) <= MAX_CONTEXT_ELEMENTS
             assert all(len(e["text"]) <= MAX_SECTION_TEXT for e in block["elements"])
+        elif kind == "image":
+            assert 0 < len(block["alt_text"]) <= MAX_IMAGE_TEXT, "an image needs alt text"
+            assert ("image_url" in block) != ("slack_file" in block)
+            if "slack_file" in block:
+                assert block["slack_file"].keys() & {"id", "url"}
+        elif kind == "actions":
+            assert 0 < len(block["elements"]) <= MAX_ACTIONS_ELEMENTS
+            for element in block["elements"]:
+                assert_element_within_limits(element)
         parsed = Block.parse(block)
         assert parsed is not None, f"slack_sdk does not recognise {kind}"
         parsed.validate_json()

@@ -464,6 +464,7 @@ class FakeSlackAPI:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "files.info": self._files_info,
+            "files.delete": self._files_delete,
         }
 
     # ---- lifecycle -------------------------------------------------------------------------
@@ -757,6 +758,14 @@ class FakeSlackAPI:
                 self.uploaded_files[file_id] = request.raw_body
             handler.send(200, f"OK - {len(request.raw_body)}".encode(), "text/plain")
             return
+        if request.path.startswith("/response/") and handler.command == "POST":
+            # A response_url answer is checked like a posted message: Slack refuses an image
+            # block whose file it cannot show with HTTP 400 and the error as plain text.
+            with self._lock:
+                problems = image_block_problems(request.body.get("blocks"), self.completed_files)
+            if problems:
+                handler.send(400, b"invalid_blocks", "text/plain; charset=utf-8")
+                return
         handler.send(200, b"ok", "text/plain; charset=utf-8")
 
     def _auth_error(self, request: RecordedRequest) -> str | None:
@@ -1080,6 +1089,13 @@ class FakeSlackAPI:
             self.completed_files[file_id] = file_obj
             result.append({"id": file_id, "title": file_obj["title"]})
         return {"ok": True, "files": result}
+
+    def _files_delete(self, request: RecordedRequest) -> dict[str, Any]:
+        file_id = str(request.params.get("file", ""))
+        if self.completed_files.pop(file_id, None) is None:
+            return {"ok": False, "error": "file_not_found"}
+        self.uploaded_files.pop(file_id, None)
+        return {"ok": True}
 
     def _files_info(self, request: RecordedRequest) -> dict[str, Any]:
         file_obj = self.completed_files.get(str(request.params.get("file", "")))

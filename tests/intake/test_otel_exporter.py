@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from bot.adoption import TierThresholds, summarize_usage
 from bot.blocks.myusage import myusage_blocks
+from bot.blocks.tool_detail import tool_detail_blocks
 from storage.models import Identity
 from tests.factories import add_usage, make_identity, make_person, usage_row
 from tests.intake.conftest import TOKEN, Intake
@@ -171,8 +172,12 @@ def test_myusage_shows_outcomes_where_reported_and_says_not_reported_elsewhere(
     summary = summarize_usage(
         intake.engine, person, window_days=7, today=_today(), thresholds=TierThresholds()
     )
-    text = json.dumps(myusage_blocks(summary, now=dt.datetime.now(dt.UTC)), ensure_ascii=False)
-    claude, github = text.split("*Claude Code*")[1].split("*GitHub Copilot*")
+    headline = myusage_blocks(summary, now=dt.datetime.now(dt.UTC))[0]["text"]["text"]
+    assert "3 commits and 1 pull request made with AI" in headline
+    assert "45 of 52 agent edits accepted (87%)" in headline
+    assert "_GitHub Copilot does not report outcomes._" in headline
+    claude = json.dumps(tool_detail_blocks(summary, "claude_code"), ensure_ascii=False)
+    github = json.dumps(tool_detail_blocks(summary, "copilot"), ensure_ascii=False)
     assert "commits with AI 3 · PRs 1 · lines +420/−80 · edits accepted 45 of 52" in claude
     assert "*Outcomes*\\nnot reported" in github
 

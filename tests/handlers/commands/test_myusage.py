@@ -18,6 +18,9 @@ from tests.factories import add_usage, make_identity, make_person, set_sync_stat
 from tests.fakes.slack_api import FakeSlackAPI, SlackError
 from tests.handlers.conftest import RunningApp, slash_command_fields, start_web_app
 
+#: Blocks in a `/myusage` answer at most (headline, tools, chart, footer, tips button).
+ANSWER_BUDGET = 6
+
 
 def answer_text(request_body: dict) -> str:  # type: ignore[type-arg]
     return blocks_to_text(request_body["blocks"])
@@ -57,11 +60,14 @@ def test_myusage_answers_privately_with_the_callers_figures(running_app: Running
     answer = running_app.fake.wait_for(path).body
 
     assert answer["response_type"] == "ephemeral"
+    assert answer["replace_original"] is False
     assert_within_slack_limits(answer["blocks"])
+    assert len(answer["blocks"]) <= ANSWER_BUDGET
     text = answer_text(answer)
     assert "last 28 days" in text
-    assert "Tier: regular" in text and "active on 10 of the last 28 days" in text
-    assert "GitHub Copilot" in text and "25% (50 of 200)" in text
+    assert "*What landed:* 90 lines accepted" in text
+    assert "Tier: regular* — active on 10 of the last 28 days" in text
+    assert "*GitHub Copilot* · 10 days · accepted 25% (50 of 200) · 90 lines" in text
     assert "Freshness — GitHub Copilot: synced within the hour" in text
 
 
@@ -69,7 +75,7 @@ def test_window_argument_changes_the_window(running_app: RunningApp) -> None:
     seed_alice(running_app.engine)
     answer = running_app.fake.wait_for(running_app.command("7d")).body
     text = answer_text(answer)
-    assert "last 7 days" in text and "7 of 7" in text
+    assert "last 7 days" in text and "7 of 7 days in this window" in text
 
 
 def test_help_and_unknown_input_get_the_help_text(running_app: RunningApp) -> None:
