@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     openai_admin_base_url: str = "https://api.openai.com/v1"
     cursor_api_key: SecretStr | None = None
     cursor_api_url: str = "https://api.cursor.com"
+    # Also read Cursor's AI code tracking report (Enterprise): AI lines against other lines.
+    cursor_ai_code_tracking: bool = False
     # Tip rewording through any OpenAI-compatible endpoint (optional; off without a key).
     openai_api_key: SecretStr | None = None
     openai_base_url: str = "https://api.openai.com/v1"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot.collectors.base import Collector, CollectorError, DayReport, ReportNotReady, day_range
-from storage import queries
+from storage import outcomes, queries
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -84,11 +84,14 @@ def write_day(engine: Engine, collector: Collector, report: DayReport, now: dt.d
                 "tool": collector.tool,
                 "source": collector.source,
                 **queries.zero_usage(),
+                **outcomes.no_outcomes(),
                 **record.metrics,
             }
             for record in report.records
         ]
         written = queries.replace_source_day(session, collector.source, report.day, rows)
+        if report.org_figures is not None:
+            outcomes.replace_org_outcomes(session, collector.source, report.day, report.org_figures)
         queries.record_sync_success(session, collector.source, at=now, complete_through=report.day)
         session.commit()
     return written

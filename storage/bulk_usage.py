@@ -42,6 +42,8 @@ def copy_upsert(
     given = columns[:-1]
     json_at = given.index("features")
     features_json: dict[tuple[str, ...], str] = {}  # a few feature sets recur on every row
+    # Other JSON columns a writer may give (a collector's outcome breakdowns), NULL kept NULL.
+    other_json = [at for at, name in enumerate(given) if name == "outcome_detail"]
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(f"COPY {_STAGE} ({names}, seq) FROM STDIN") as copy:
@@ -52,6 +54,9 @@ def copy_upsert(
                 if text is None:
                     text = features_json[features] = json.dumps(list(features))
                 values[json_at] = text
+                for at in other_json:
+                    if values[at] is not None:
+                        values[at] = json.dumps(values[at])
                 values += (updated_at, seq)
                 copy.write_row(values)
     finally:

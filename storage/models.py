@@ -186,6 +186,27 @@ class DailyUsage(SQLModel, table=True):
     lines_removed: int | None = None
     edits_accepted: int | None = None
     edits_rejected: int | None = None
+    # Outcome signals from the vendors' admin APIs (storage/outcomes.py lists each with its
+    # honesty label); NULL where the source reports none.
+    tabs_shown: int | None = None
+    tabs_accepted: int | None = None
+    commit_lines_ai: int | None = None
+    commit_lines_other: int | None = None
+    ai_credits_used: float | None = Field(
+        default=None, sa_column=sa.Column(sa.Double, nullable=True)
+    )
+    adoption_phase: int | None = Field(
+        default=None, sa_column=sa.Column(sa.SmallInteger, nullable=True)
+    )
+    used_cloud_agent: bool | None = None
+    used_copilot_app: bool | None = None
+    code_review_active: bool | None = None
+    code_review_passive: bool | None = None
+    # Breakdowns of the outcomes (lines added per feature, IDE and model; edit decisions per
+    # tool), as the vendor reports them; names only, never code.
+    outcome_detail: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON, nullable=True)
+    )
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
 
 
@@ -199,6 +220,25 @@ class SyncState(SQLModel, table=True):
     last_success_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     last_error_at: dt.datetime | None = Field(default=None, sa_column=_tz_column(nullable=True))
     last_error: str | None = Field(default=None, max_length=1000)
+
+
+class OrgOutcomeDay(SQLModel, table=True):
+    """An organisation-level figure a vendor reports only for the whole organisation.
+
+    GitHub reports pull requests created and merged by Copilot, time to merge and review cycles
+    for the organisation and per AI adoption phase, never per person; they are kept here, apart
+    from `daily_usage`, so that nothing can attribute them to anyone. `cohort` is "all" or the
+    phase ("phase 2"); `metric` is the vendor's field name.
+    """
+
+    __tablename__ = "org_outcome_day"
+
+    source: str = Field(primary_key=True, max_length=32)
+    day: dt.date = Field(sa_column=sa.Column(sa.Date, primary_key=True, index=True))
+    cohort: str = Field(primary_key=True, max_length=16)
+    metric: str = Field(primary_key=True, max_length=96)
+    value: float = Field(sa_column=sa.Column(sa.Double, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=_tz_column())
 
 
 class TipPreference(SQLModel, table=True):

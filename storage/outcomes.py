@@ -7,12 +7,14 @@ the usage counts in `daily_usage` (NULL where the source reports none) and shown
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
-from storage.models import Identity
+from storage.models import Identity, OrgOutcomeDay, utcnow
 
 OUTCOME_METRICS = (
     "commits",
@@ -23,17 +25,209 @@ OUTCOME_METRICS = (
     "edits_rejected",
 )
 
+Honesty = Literal["vendor-reported", "estimated", "signal-not-bill"]
+#: How a metric adds up over days and people: counts and amounts sum; a flag counts the days
+#: (or people) it was true; a phase is the latest value, never summed.
+Aggregation = Literal["sum", "days_true", "latest"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeMetric:
+    """A per-person outcome column of `daily_usage`: its sources and how far to trust it."""
+
+    name: str
+    honesty: Honesty
+    aggregation: Aggregation
+    sources: tuple[str, ...]
+    meaning: str
+
+
+#: Every per-person outcome column of `daily_usage`, with its honesty label. Team figures may
+#: use those whose aggregation is "sum" or "days_true"; `outcome_detail` (JSON breakdowns) is
+#: for the person's own view only.
+OUTCOMES: tuple[OutcomeMetric, ...] = (
+    OutcomeMetric(
+        "commits",
+        "vendor-reported",
+        "sum",
+        ("claude_code", "cursor", "otlp"),
+        "commits made with the tool (Cursor: commits holding lines from Tab or the agent)",
+    ),
+    OutcomeMetric(
+        "pull_requests",
+        "vendor-reported",
+        "sum",
+        ("claude_code", "otlp"),
+        "pull requests made with the tool",
+    ),
+    OutcomeMetric(
+        "lines_added",
+        "vendor-reported",
+        "sum",
+        ("copilot", "claude_code", "cursor", "otlp"),
+        "lines the tool added that the person kept (Copilot loc_added_sum, Cursor "
+        "acceptedLinesAdded, Claude Code lines_of_code.added)",
+    ),
+    OutcomeMetric(
+        "lines_removed",
+        "vendor-reported",
+        "sum",
+        ("copilot", "claude_code", "cursor", "otlp"),
+        "lines the tool removed (Copilot loc_deleted_sum, Cursor acceptedLinesDeleted, Claude "
+        "Code lines_of_code.removed)",
+    ),
+    OutcomeMetric(
+        "edits_accepted",
+        "vendor-reported",
+        "sum",
+        ("claude_code", "cursor", "otlp"),
+        "agent edits the person accepted (Claude Code edit tools, Cursor totalAccepts)",
+    ),
+    OutcomeMetric(
+        "edits_rejected",
+        "vendor-reported",
+        "sum",
+        ("claude_code", "cursor", "otlp"),
+        "agent edits the person rejected (Claude Code edit tools, Cursor totalRejects)",
+    ),
+    OutcomeMetric("tabs_shown", "vendor-reported", "sum", ("cursor",), "tab completions shown"),
+    OutcomeMetric(
+        "tabs_accepted", "vendor-reported", "sum", ("cursor",), "tab completions accepted"
+    ),
+    OutcomeMetric(
+        "commit_lines_ai",
+        "vendor-reported",
+        "sum",
+        ("cursor",),
+        "lines added in the person's commits that came from Tab or the agent (AI code tracking)",
+    ),
+    OutcomeMetric(
+        "commit_lines_other",
+        "vendor-reported",
+        "sum",
+        ("cursor",),
+        "lines added in the person's commits that did not come from AI (AI code tracking)",
+    ),
+    OutcomeMetric(
+        "ai_credits_used",
+        "signal-not-bill",
+        "sum",
+        ("copilot",),
+        "AI credits GitHub counts against the person: consumption, not the invoice",
+    ),
+    OutcomeMetric(
+        "adoption_phase",
+        "vendor-reported",
+        "latest",
+        ("copilot",),
+        "GitHub's AI adoption phase over the trailing 28 days (0 no cohort, 1 code first, "
+        "2 agent first, 3 multi-agent)",
+    ),
+    OutcomeMetric(
+        "used_cloud_agent",
+        "vendor-reported",
+        "days_true",
+        ("copilot",),
+        "used Copilot's cloud (coding) agent that day",
+    ),
+    OutcomeMetric(
+        "used_copilot_app",
+        "vendor-reported",
+        "days_true",
+        ("copilot",),
+        "used the GitHub Copilot app that day",
+    ),
+    OutcomeMetric(
+        "code_review_active",
+        "vendor-reported",
+        "days_true",
+        ("copilot",),
+        "asked Copilot for a review or applied its suggestion that day",
+    ),
+    OutcomeMetric(
+        "code_review_passive",
+        "vendor-reported",
+        "days_true",
+        ("copilot",),
+        "Copilot reviewed the person's pull request on its own; not the person using AI",
+    ),
+)
+OUTCOME_COLUMNS = tuple(metric.name for metric in OUTCOMES)
+#: Every column a collector may fill besides the usage counts (NULL: not reported).
+COLLECTED_COLUMNS = (*OUTCOME_COLUMNS, "outcome_detail")
+
 #: How far each figure can be trusted, shown beside it: every outcome is the tool's own count
-#: of what it did (vendor-reported); cost from client telemetry is an estimate, and tokens are a
-#: signal of use, not a bill.
-HONESTY = {
-    **dict.fromkeys(OUTCOME_METRICS, "vendor-reported"),
+#: of what it did (vendor-reported); cost from client telemetry is an estimate, and tokens and
+#: AI credits are a signal of use, not a bill.
+HONESTY: dict[str, Honesty] = {
+    **{metric.name: metric.honesty for metric in OUTCOMES},
     "cost_cents": "estimated",
     "input_tokens": "signal-not-bill",
     "output_tokens": "signal-not-bill",
 }
 
+#: Organisation-level figures (`org_outcome_day`) are the vendor's own, and never per person.
+ORG_HONESTY: Honesty = "vendor-reported"
+ALL_COHORT = "all"
+
 _DAILY: sa.Table = SQLModel.metadata.tables["daily_usage"]
+
+
+def no_outcomes() -> dict[str, Any]:
+    """Every collected outcome column at "not reported" (a new dict each call)."""
+    return dict.fromkeys(COLLECTED_COLUMNS)
+
+
+def replace_org_outcomes(
+    session: Session, source: str, day: dt.date, figures: Mapping[tuple[str, str], float]
+) -> int:
+    """Make `figures` ((cohort, metric) -> value) the complete set of `source`'s for `day`."""
+    session.execute(
+        sa.delete(OrgOutcomeDay).where(
+            col(OrgOutcomeDay.source) == source, col(OrgOutcomeDay.day) == day
+        )
+    )
+    if figures:
+        now = utcnow()
+        session.execute(
+            sa.insert(OrgOutcomeDay),
+            [
+                {
+                    "source": source,
+                    "day": day,
+                    "cohort": cohort,
+                    "metric": metric,
+                    "value": float(value),
+                    "updated_at": now,
+                }
+                for (cohort, metric), value in sorted(figures.items())
+            ],
+        )
+    return len(figures)
+
+
+def org_outcomes(
+    session: Session, source: str, since: dt.date, until: dt.date
+) -> dict[dt.date, dict[tuple[str, str], float]]:
+    """The organisation-level figures of `source` per day: (cohort, metric) -> value."""
+    rows = session.execute(
+        sa.select(
+            col(OrgOutcomeDay.day),
+            col(OrgOutcomeDay.cohort),
+            col(OrgOutcomeDay.metric),
+            col(OrgOutcomeDay.value),
+        )
+        .where(
+            col(OrgOutcomeDay.source) == source,
+            col(OrgOutcomeDay.day) >= since,
+            col(OrgOutcomeDay.day) <= until,
+        )
+        .order_by(col(OrgOutcomeDay.day))
+    )
+    found: dict[dt.date, dict[tuple[str, str], float]] = {}
+    for day, cohort, metric, value in rows:
+        found.setdefault(day, {})[(cohort, metric)] = float(value)
+    return found
 
 
 def person_outcomes(

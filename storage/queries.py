@@ -126,11 +126,14 @@ def upsert_daily_usage(
     prepared = [{**row, "updated_at": now} for row in rows]
     # The Core table, not the ORM entity: the ORM's bulk path costs more than the database.
     statement = insert(_DAILY_USAGE)
+    # Every column the rows carry is replaced (the usage metrics always; outcome columns when
+    # the writer gives them), as the PostgreSQL bulk path does.
     statement = statement.on_conflict_do_update(
         index_elements=["identity_id", "day"],
         set_={
             name: statement.excluded[name]
-            for name in (*USAGE_METRICS, "tool", "source", "updated_at")
+            for name in dict.fromkeys((*USAGE_METRICS, *prepared[0], "tool", "source"))
+            if name not in ("identity_id", "day")
         },
     )
     session.execute(statement, prepared)

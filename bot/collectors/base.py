@@ -40,6 +40,9 @@ class DayReport:
 
     day: dt.date
     records: list[VendorRecord] = field(default_factory=list)
+    # Figures the vendor reports only for the whole organisation, (cohort, metric) -> value;
+    # None when the source has none for the day (what is stored is then left alone).
+    org_figures: dict[tuple[str, str], float] | None = None
 
 
 class Collector(abc.ABC):

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from bot.collectors.base import CollectorError, DayReport, MalformedReport, day_range
 from bot.collectors.claude_code import ClaudeCodeCollector
 from bot.sync import sync_source
-from storage import queries
+from storage import outcomes, queries
 from storage.engine import session as open_session
 from storage.models import DailyUsage, Identity, SyncState
 from tests.conftest import make_settings
@@ -475,7 +475,12 @@ def test_optional_fields_may_be_absent_and_unknown_ones_are_ignored(
 
     metrics = metrics_by_id(fetch_one(make_collector(fake)))
 
-    assert metrics["sparse@example.com"] == {
+    sparse_metrics = metrics["sparse@example.com"]
+    assert {key: sparse_metrics.get(key) for key in outcomes.COLLECTED_COLUMNS} == {
+        **outcomes.no_outcomes(),
+        "lines_added": 0,
+    }
+    assert {key: sparse_metrics[key] for key in queries.USAGE_METRICS if key in sparse_metrics} == {
         "active": False,
         "interactions": 0,
         "generations": 0,
@@ -556,13 +561,13 @@ def _bad(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         (_bad("actor", {"type": "api_actor", "api_key_name": " "}), "api_actor has no"),
         (_bad("date", ...), "date is missing"),
         (_bad("date", "08/08/2025"), "neither YYYY-MM-DD"),
-        (_bad("core_metrics", ...), "core_metrics is missing"),
+        (_bad("core_metrics", [1]), "core_metrics is missing or not an object"),
         (_bad("core_metrics.num_sessions", "15"), "num_sessions"),
         (_bad("core_metrics.num_sessions", True), "num_sessions"),
         (_bad("core_metrics.lines_of_code.added", -1), "lines_of_code.added"),
-        (_bad("tool_actions.edit_tool.rejected", ...), "tool_actions.edit_tool.rejected"),
+        (_bad("tool_actions.edit_tool.rejected", "3"), "tool_actions.edit_tool.rejected"),
         (_bad("model_breakdown", {"model": "x"}), "model_breakdown is not a list"),
-        (_bad("model_breakdown.0.tokens.output", ...), "tokens.output"),
+        (_bad("model_breakdown.0.tokens.output", 1.5), "tokens.output"),
         (_bad("model_breakdown.0.estimated_cost.amount", "lots"), "amount"),
         (_bad("model_breakdown.0.estimated_cost.currency", ...), "currency"),
     ],

@@ -636,13 +636,13 @@ def _without(field: str) -> dict[str, Any]:
         ({"data": [_without("email")]}, "no usable 'email'"),
         ({"data": [_example_row(email=None)]}, "no usable 'email'"),
         ({"data": [_example_row(email="not-an-email")]}, "no usable 'email'"),
-        ({"data": [_without("bugbotUsages")]}, "no whole-number 'bugbotUsages'"),
+        ({"data": [_example_row(totalRejects="14")]}, "no whole-number 'totalRejects'"),
         ({"data": [_example_row(chatRequests=-1)]}, "no whole-number 'chatRequests'"),
         ({"data": [_example_row(chatRequests=True)]}, "no whole-number 'chatRequests'"),
         ({"data": [_example_row(chatRequests="128")]}, "no whole-number 'chatRequests'"),
         ({"data": [_example_row(totalTabsShown=2.5)]}, "no whole-number 'totalTabsShown'"),
         ({"data": [_example_row(totalLinesAdded=2**31)]}, "implausible lines_suggested"),
-        ({"data": [_example_row(), _example_row(acceptedLinesAdded=None)]}, "row 1 of"),
+        ({"data": [_example_row(), _example_row(acceptedLinesAdded="x")]}, "row 1 of"),
     ],
 )
 def test_malformed_usage_responses_are_refused(

@@ -57,17 +57,6 @@ class RecordingSleep:
 
 
 @pytest.fixture
-def api() -> Iterator[FakeVendorAPI]:
-    with FakeVendorAPI() as server:
-        yield server
-
-
-@pytest.fixture
-def fake(api: FakeVendorAPI) -> FakeOpenAIAdmin:
-    return FakeOpenAIAdmin(api)
-
-
-@pytest.fixture
 def sleep() -> RecordingSleep:
     return RecordingSleep()
 
@@ -219,7 +208,7 @@ def test_published_page_goes_through_the_sdk_and_skips_usage_without_a_user(
         "start_time": ["1730419200"],
         "end_time": ["1730505600"],
         "bucket_width": ["1d"],
-        "group_by[]": ["user_id"],  # the SDK's bracketed array encoding
+        "group_by[]": ["user_id", "model"],  # the SDK's bracketed array encoding
         "limit": ["31"],
     }
     assert second.query["page"] == [page["next_page"]]

@@ -156,6 +156,9 @@ class FakeCursor(FakeVendorAPI):
         self._state = threading.Lock()
         self.route("POST", r"/teams/daily-usage-data", self._daily_usage)
         self.route("GET", r"/teams/members", self._team_members)
+        # The AI code tracking report's commits (Enterprise); None: the team has no access.
+        self.ai_commits: list[dict[str, Any]] | None = None
+        self.route("GET", r"/analytics/ai-code/commits", self._ai_code_commits)
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -227,6 +230,30 @@ class FakeCursor(FakeVendorAPI):
         if self.members_as_bare_array:
             return Reply(self.members)
         return Reply({"teamMembers": self.members})
+
+    def _ai_code_commits(self, request: VendorRequest) -> Reply:
+        """`{items, totalCount, page, pageSize}` of the commits between startDate and endDate."""
+        refused = self._gate(request)
+        if refused is not None:
+            return refused
+        if self.ai_commits is None:
+            return Reply({"error": "Not Found", "message": "Not available"}, status=404)
+        try:
+            start = dt.datetime.fromisoformat(request.arg("startDate") or "")
+            end = dt.datetime.fromisoformat(request.arg("endDate") or "")
+            page = int(request.arg("page", "1") or "1")
+            size = int(request.arg("pageSize", "100") or "100")
+        except ValueError:
+            return _bad_request("startDate, endDate, page and pageSize must be valid")
+        if not 1 <= size <= 1000:
+            return _bad_request("pageSize must be between 1 and 1000")
+        inside = [
+            item
+            for item in self.ai_commits
+            if start <= dt.datetime.fromisoformat(item["commitTs"]) < end
+        ]
+        items = inside[(page - 1) * size : page * size]
+        return Reply({"items": items, "totalCount": len(inside), "page": page, "pageSize": size})
 
 
 def _bad_request(message: str) -> Reply:

@@ -17,6 +17,7 @@ import threading
 import time
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +48,24 @@ def published_user_row() -> dict[str, Any]:
     assert isinstance(rows, list) and len(rows) == 1
     row: dict[str, Any] = rows[0]
     return row
+
+
+def published_current_user_row() -> dict[str, Any]:
+    """The user row of GitHub's current users-1-day example (AI credits, adoption phase, app)."""
+    path = published_path("github-copilot-usage-report-users-1-day-current.json")
+    rows = json.loads(path.read_text())
+    assert isinstance(rows, list) and len(rows) == 1
+    row: dict[str, Any] = rows[0]
+    return row
+
+
+def published_org_day() -> dict[str, Any]:
+    """The first day of GitHub's published enterprise aggregate example (pull requests too)."""
+    reports = json.loads(
+        published_path("github-copilot-usage-report-enterprise-28-day.json").read_text()
+    )
+    day: dict[str, Any] = reports[0]["day_totals"][0]
+    return day
 
 
 def published_seats() -> list[dict[str, Any]]:
@@ -105,7 +124,8 @@ class FakeGitHub:
 
     `usage` maps a day to that day's user rows; None serves the published example row on
     every day. A day missing from `usage` answers 204 (report not ready). `teams` maps a day
-    to a user-teams NDJSON file (default: the published one, on its own day).
+    to a user-teams NDJSON file (default: the published one, on its own day). `org_days` maps
+    a day to the organisation's own 1-day report (one JSON object); other days answer 204.
     """
 
     def __init__(
@@ -119,6 +139,7 @@ class FakeGitHub:
         seats: list[dict[str, Any]] | None = None,
         files_per_day: int = 1,
         json_array_files: bool = False,
+        org_days: dict[dt.date, dict[str, Any]] | None = None,
     ) -> None:
         self.api = FakeVendorAPI()
         self.token = token
@@ -128,6 +149,7 @@ class FakeGitHub:
         self.seats = seats if seats is not None else published_seats()
         self.files_per_day = files_per_day
         self.json_array_files = json_array_files
+        self.org_days = org_days or {}
         # Days whose report endpoint answers this status instead (e.g. 500).
         self.failing_days: dict[dt.date, int] = {}
         # Where the seat list's `Link` header points (None: this fake).
@@ -144,6 +166,7 @@ class FakeGitHub:
         reports = f"{_SCOPE}/copilot/metrics/reports"
         self.api.route("GET", f"{reports}/users-1-day", self._users_report)
         self.api.route("GET", f"{reports}/user-teams-1-day", self._teams_report)
+        self.api.route("GET", f"{reports}/(organization|enterprise)-1-day", self._org_report)
         self.api.route("GET", f"{_SCOPE}/copilot/billing/seats", self._seat_page)
         self.api.route("GET", f"{_SCOPE}(/team/[^/]+)?/copilot/metrics/?", self._legacy)
         self.api.route("GET", r"/downloads/(?P<token>[^/]+)/(?P<n>\d+)\.ndjson", self._file)
@@ -276,16 +299,33 @@ class FakeGitHub:
         return self._report_links([self._file_body(rows) for rows in files], day)
 
     def _teams_report(self, request: VendorRequest) -> Reply:
+        return self._one_file_report(request, lambda day: _encoded(self.teams.get(day)))
+
+    def _org_report(self, request: VendorRequest) -> Reply:
+        # GitHub's aggregate 1-day file is one JSON object (pretty-printed here, as the docs show).
+        return self._one_file_report(
+            request,
+            lambda day: (
+                None
+                if day not in self.org_days
+                else json.dumps(_on_day(self.org_days[day], day), indent=2).encode()
+            ),
+        )
+
+    def _one_file_report(
+        self, request: VendorRequest, file_for: Callable[[dt.date], bytes | None]
+    ) -> Reply:
+        """A report of one file a day; 204 for a day that has none."""
         refused = self._guard(request)
         if refused is not None:
             return refused
         day = _day_arg(request)
         if day is None:
             return _unprocessable()
-        text = self.teams.get(day)
-        if text is None:
+        body = file_for(day)
+        if body is None:
             return Reply(status=204)
-        return self._report_links([text.encode()], day)
+        return self._report_links([body], day)
 
     def _file_body(self, rows: list[dict[str, Any]]) -> bytes:
         if self.json_array_files:
@@ -365,6 +405,10 @@ def _day_arg(request: VendorRequest) -> dt.date | None:
         return dt.date.fromisoformat(request.arg("day") or "")
     except ValueError:
         return None
+
+
+def _encoded(text: str | None) -> bytes | None:
+    return None if text is None else text.encode()
 
 
 def _unprocessable() -> Reply:

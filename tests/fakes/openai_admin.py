@@ -34,9 +34,14 @@ _TOKEN_BREAKDOWN = (
 
 
 def completions_result(
-    user_id: str | None, requests: int, input_tokens: int, output_tokens: int
+    user_id: str | None,
+    requests: int,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    model: str | None = None,
 ) -> dict[str, Any]:
-    """A completions usage result shaped like the published one, grouped by user."""
+    """A completions usage result shaped like the published one, grouped by user (and model)."""
     return {
         "object": "organization.usage.completions.result",
         "input_tokens": input_tokens,
@@ -49,7 +54,7 @@ def completions_result(
         "project_id": None,
         "user_id": user_id,
         "api_key_id": None,
-        "model": None,
+        "model": model,
         "batch": None,
         "service_tier": None,
     }

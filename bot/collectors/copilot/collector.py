@@ -4,7 +4,7 @@ GitHub serves each day's per-user report in two steps: the API answers with sign
 links (no rows inline), and the files behind them are NDJSON, one user per line. The legacy
 `/copilot/metrics` endpoints were closed down on 2026-04-02 and are never called.
 
-Decisions beyond the vendor's documentation:
+Decisions beyond the vendor's documentation (how rows are read: `usage.py`):
 - A user is keyed by their login, lower-cased (GitHub logins are case-insensitive); the report
   carries no email, so identities are linked by admin mapping or self-claim, not by email.
 - GitHub does not document how an expired download link fails (blob stores answer 403 or 400),
@@ -14,23 +14,19 @@ Decisions beyond the vendor's documentation:
   day would be written under the wrong date.
 - 204 and 404 for a day both mean "no report yet" (GitHub's T-1 report lands some hours after
   midnight UTC); the day is retried on the next run, never recorded as zero usage.
-- Agent-mode chat (`chat_panel_agent_mode`) counts as both a chat and an agent request.
-- A day is active when any count is non-zero or any `used_*` flag is set, except passive
-  Copilot code review: Copilot reviewing someone's pull request on its own is not that
-  person using an AI tool, and counting it would inflate adoption.
+- The organisation's own report (pull requests by Copilot, time to merge, per adoption phase)
+  is read beside each day's user report; when it is not ready or cannot be read the day's
+  user rows are still written, without organisation figures.
 - Seats not assigned to a user (no assignee login) are skipped; so are GitHub teams whose slug
   would not fit Uptake's team slug column.
-- Copilot is seat-licensed, so no cost is recorded.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -45,6 +41,9 @@ from bot.collectors.base import (
     ReportNotReady,
     VendorRecord,
 )
+from bot.collectors.copilot.fields import Fields, report_rows
+from bot.collectors.copilot.roster import seat_of, team_membership_of
+from bot.collectors.copilot.usage import merge, org_figures_of, usage_of
 from bot.collectors.http import (
     RequestBudget,
     VendorHTTP,
@@ -71,39 +70,10 @@ MAX_REPORT_FILE_BYTES = 256 * 1024 * 1024
 TEAM_SOURCE = "github"
 # Team.slug holds 100 characters, and vendor team slugs carry a "github:" prefix.
 _MAX_TEAM_KEY = 100
-_MAX_LOGIN = 320
 # GitHub asks for at least a minute's pause after a secondary rate limit without Retry-After.
 _SECONDARY_LIMIT_WAIT = 60.0
 _RATE_LIMIT_ATTEMPTS = 6
 
-_COUNTERS = (
-    "user_initiated_interaction_count",
-    "code_generation_activity_count",
-    "code_acceptance_activity_count",
-    "loc_suggested_to_add_sum",
-    "loc_suggested_to_delete_sum",
-    "loc_added_sum",
-    "loc_deleted_sum",
-)
-_REQUIRED_COUNTERS = frozenset(
-    {
-        "user_initiated_interaction_count",
-        "code_generation_activity_count",
-        "code_acceptance_activity_count",
-        "loc_suggested_to_add_sum",
-        "loc_added_sum",
-    }
-)
-_CLI_COUNTERS = ("session_count", "request_count", "prompt_count")
-_USAGE_FLAGS = (
-    "used_agent",
-    "used_chat",
-    "used_cli",
-    "used_copilot_code_review_active",
-    "used_copilot_code_review_passive",
-)
-_AGENT_FEATURES = frozenset({"agent_edit", "chat_panel_agent_mode"})
-_SUMMED_METRICS = queries.USAGE_COUNTERS
 _PERMISSION_HINTS = {
     ("org", "reports"): "read:org, or the 'Organization Copilot metrics' read permission",
     ("org", "seats"): "manage_billing:copilot or read:org",
@@ -174,20 +144,40 @@ class CopilotCollector(Collector):
                     f"{self.source}: GitHub keeps no usage reports before {REPORTS_START} "
                     f"(asked for {day})"
                 )
-            rows = self._read_report("users-1-day", day, _usage_of)
+            rows = self._read_report("users-1-day", day, usage_of)
             if rows is None:
                 raise ReportNotReady(f"{self.source}: GitHub has no usage report for {day} yet")
             by_login: dict[str, dict[str, Any]] = {}
             for login, metrics in rows:
                 seen = by_login.get(login)
-                by_login[login] = metrics if seen is None else _merge(seen, metrics)
+                by_login[login] = metrics if seen is None else merge(seen, metrics)
             yield DayReport(
                 day=day,
                 records=[
                     VendorRecord(external_id=login, metrics=metrics)
                     for login, metrics in sorted(by_login.items())
                 ],
+                org_figures=self._org_figures(day),
             )
+
+    def _org_figures(self, day: dt.date) -> dict[tuple[str, str], float] | None:
+        """The organisation's own figures for the day; None when GitHub has none to give.
+
+        They come second to the people's usage: a failure here is logged, and the day's user
+        rows are written all the same.
+        """
+        report = "enterprise-1-day" if self._scope_kind == "enterprise" else "organization-1-day"
+        try:
+            rows = self._read_report(report, day, org_figures_of)
+        except CollectorError as exc:
+            logger.warning("%s: %s report for %s not read (%s)", self.source, report, day, exc)
+            return None
+        if rows is None:
+            return None
+        figures: dict[tuple[str, str], float] = {}
+        for row in rows:
+            figures.update(row)
+        return figures
 
     # -- seats and teams ---------------------------------------------------------------------
 
@@ -214,9 +204,9 @@ class CopilotCollector(Collector):
             response = self._api_get(url, params=params)
             if response.status_code != 200:
                 raise self._refused(response, "seats", "Copilot seat list")
-            body = _Fields(decode_json(self.source, response, url), where)
+            body = Fields(decode_json(self.source, response, url), where)
             for seat in body.objects("seats", required=True):
-                parsed = _seat_of(seat)
+                parsed = seat_of(seat)
                 if parsed is not None:
                     # Seats assigned while paging can repeat; the later page wins.
                     seats[parsed["external_id"]] = parsed
@@ -243,7 +233,7 @@ class CopilotCollector(Collector):
         day = self.latest_complete_day(now)
         if day < REPORTS_START:
             return
-        pairs = self._read_report("user-teams-1-day", day, _team_membership_of)
+        pairs = self._read_report("user-teams-1-day", day, team_membership_of)
         if pairs is None:
             logger.info("%s: no user-teams report for %s yet; teams unchanged", self.source, day)
             return
@@ -277,7 +267,7 @@ class CopilotCollector(Collector):
     # -- the two-step report download --------------------------------------------------------
 
     def _read_report(
-        self, report: str, day: dt.date, parse: Callable[[_Fields, dt.date], T]
+        self, report: str, day: dt.date, parse: Callable[[Fields, dt.date], T]
     ) -> list[T] | None:
         """Every row of one day's report, parsed; None when GitHub has no report yet."""
         refreshes = 0
@@ -314,7 +304,7 @@ class CopilotCollector(Collector):
             return None
         if response.status_code != 200:
             raise self._refused(response, "reports", f"{report} report for {day}")
-        body = _Fields(
+        body = Fields(
             decode_json(self.source, response, path), f"{self.source}: {report} report for {day}"
         )
         report_day = body.optional_date("report_day")
@@ -326,7 +316,7 @@ class CopilotCollector(Collector):
                 raise body.bad("download_links", "holds something other than an https URL")
         return links
 
-    def _download(self, link: str, where: str) -> Iterator[_Fields]:
+    def _download(self, link: str, where: str) -> Iterator[Fields]:
         """The rows of one report file, without GitHub credentials on the request."""
         try:
             response = self._downloads.request("GET", link)
@@ -336,7 +326,7 @@ class CopilotCollector(Collector):
             raise _DownloadFailed(str(exc).removeprefix(f"{self.source}: ")) from exc
         if response.status_code >= 300:
             raise _DownloadFailed(f"HTTP {response.status_code} on {_path(link)}")
-        return _report_rows(response.content, where)
+        return report_rows(response.content, where)
 
     # -- GitHub's API conventions ------------------------------------------------------------
 
@@ -382,230 +372,6 @@ class CopilotCollector(Collector):
 
 class _DownloadFailed(Exception):
     """A report file could not be downloaded (most likely its signed link expired)."""
-
-
-class _Fields:
-    """One JSON object from a GitHub payload, read with type checks that say where it was."""
-
-    __slots__ = ("_data", "where")
-
-    def __init__(self, data: object, where: str) -> None:
-        if not isinstance(data, dict):
-            raise MalformedReport(f"{where}: expected a JSON object")
-        self._data: Mapping[str, Any] = data
-        self.where = where
-
-    def bad(self, key: str, problem: str) -> MalformedReport:
-        """The error for a field that is missing or has the wrong type."""
-        return MalformedReport(f"{self.where}: field '{key}' {problem}")
-
-    def count(self, key: str, *, required: bool = False) -> int:
-        """A non-negative whole number; 0 when absent and optional."""
-        value = self._data.get(key)
-        if value is None:
-            if required:
-                raise self.bad(key, "is missing")
-            return 0
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.bad(key, "is not a non-negative whole number")
-        return value
-
-    def flag(self, key: str) -> bool:
-        """A boolean; False when absent."""
-        value = self._data.get(key)
-        if value is None:
-            return False
-        if not isinstance(value, bool):
-            raise self.bad(key, "is not true or false")
-        return value
-
-    def text(self, key: str) -> str:
-        """A required non-empty string."""
-        value = self._data.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise self.bad(key, "is missing or not a string")
-        return value
-
-    def optional_text(self, key: str) -> str | None:
-        """A string, or None when absent or null."""
-        value = self._data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.bad(key, "is not a string")
-        return value
-
-    def texts(self, key: str) -> list[str]:
-        """A required list of strings."""
-        value = self._data.get(key)
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.bad(key, "is missing or not a list of strings")
-        return list(value)
-
-    def login(self, key: str) -> str:
-        """A GitHub login, lower-cased (logins are case-insensitive)."""
-        login = self.text(key).strip().lower()
-        if len(login) > _MAX_LOGIN:
-            raise self.bad(key, "is too long for a GitHub login")
-        return login
-
-    def optional_date(self, key: str) -> dt.date | None:
-        """A YYYY-MM-DD date, or None when absent or null."""
-        value = self.optional_text(key)
-        if value is None:
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise self.bad(key, "is not a YYYY-MM-DD date") from None
-
-    def timestamp(self, key: str, *, required: bool = False) -> dt.datetime | None:
-        """An ISO 8601 timestamp as aware UTC (GitHub's offset-less times are UTC)."""
-        value = self.optional_text(key)
-        if value is None:
-            if required:
-                raise self.bad(key, "is missing")
-            return None
-        try:
-            moment = dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise self.bad(key, "is not an ISO 8601 timestamp") from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        return moment.astimezone(dt.UTC)
-
-    def obj(self, key: str) -> _Fields | None:
-        """A nested object, or None when absent or null."""
-        value = self._data.get(key)
-        if value is None:
-            return None
-        return _Fields(value, f"{self.where}, {key}")
-
-    def has(self, key: str) -> bool:
-        """True when the key is present and not null."""
-        return self._data.get(key) is not None
-
-    def objects(self, key: str, *, required: bool = False) -> list[_Fields]:
-        """A list of nested objects; empty when absent and optional."""
-        value = self._data.get(key)
-        if value is None and not required:
-            return []
-        if not isinstance(value, list):
-            raise self.bad(key, "is missing or not a list")
-        return [_Fields(item, f"{self.where}, {key}[{n}]") for n, item in enumerate(value)]
-
-    def check_day(self, day: dt.date) -> None:
-        """Fail unless the row's `day`, when present, is the day the report was asked for."""
-        row_day = self.optional_date("day")
-        if row_day is not None and row_day != day:
-            raise self.bad("day", f"is {row_day}, not the day asked for")
-
-
-def _report_rows(content: bytes, where: str) -> Iterator[_Fields]:
-    """The objects of a report file: NDJSON, or a JSON array as GitHub's docs show it."""
-    if content.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-        try:
-            items = json.loads(content)
-        except ValueError:
-            raise MalformedReport(f"{where}: not valid JSON") from None
-        if not isinstance(items, list):
-            raise MalformedReport(f"{where}: not a JSON array")
-        for number, item in enumerate(items, 1):
-            yield _Fields(item, f"{where} item {number}")
-        return
-    for number, line in enumerate(io.BytesIO(content), 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            raise MalformedReport(f"{where} line {number}: not valid JSON") from None
-        yield _Fields(item, f"{where} line {number}")
-
-
-def _usage_of(row: _Fields, day: dt.date) -> tuple[str, dict[str, Any]]:
-    """A users-1-day row as (login, daily usage metrics)."""
-    row.check_day(day)
-    login = row.login("user_login")
-    counts = {key: row.count(key, required=key in _REQUIRED_COUNTERS) for key in _COUNTERS}
-    features: set[str] = set()
-    chat_requests = agent_requests = 0
-    for entry in row.objects("totals_by_feature"):
-        feature = entry.text("feature")
-        interactions = entry.count("user_initiated_interaction_count")
-        if any(entry.count(key) for key in _COUNTERS):
-            features.add(feature)
-        if feature.startswith("chat"):
-            chat_requests += interactions
-        if feature in _AGENT_FEATURES:
-            agent_requests += interactions
-    cli_requests = input_tokens = output_tokens = cli_activity = 0
-    cli = row.obj("totals_by_cli")
-    if cli is not None:
-        cli_requests = cli.count("request_count")
-        cli_activity = sum(cli.count(key) for key in _CLI_COUNTERS)
-        tokens = cli.obj("token_usage")
-        if tokens is not None:
-            input_tokens = tokens.count("prompt_tokens_sum")
-            output_tokens = tokens.count("output_tokens_sum")
-    flags = {key: row.flag(key) for key in _USAGE_FLAGS}
-    if flags["used_cli"]:
-        features.add("copilot_cli")
-    if flags["used_copilot_code_review_active"]:
-        features.add("code_review")
-    active = (
-        any(counts.values())
-        or bool(features)
-        or cli_activity + input_tokens + output_tokens > 0
-        or any(value for key, value in flags.items() if key != "used_copilot_code_review_passive")
-    )
-    return login, {
-        "active": active,
-        "interactions": counts["user_initiated_interaction_count"],
-        "generations": counts["code_generation_activity_count"],
-        "acceptances": counts["code_acceptance_activity_count"],
-        "lines_suggested": counts["loc_suggested_to_add_sum"],
-        "lines_accepted": counts["loc_added_sum"],
-        "chat_requests": chat_requests,
-        "agent_requests": agent_requests,
-        "cli_requests": cli_requests,
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "cost_cents": None,
-        "cost_kind": None,
-        "features": sorted(features),
-    }
-
-
-def _merge(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    """One user's metrics from two rows of the same day (split report files): summed."""
-    merged = dict(first)
-    for key in _SUMMED_METRICS:
-        merged[key] = first[key] + second[key]
-    merged["active"] = first["active"] or second["active"]
-    merged["features"] = sorted(set(first["features"]) | set(second["features"]))
-    return merged
-
-
-def _team_membership_of(row: _Fields, day: dt.date) -> tuple[str, str]:
-    """A user-teams-1-day row as (team slug, login)."""
-    row.check_day(day)
-    return row.text("slug").strip(), row.login("user_login")
-
-
-def _seat_of(seat: _Fields) -> dict[str, Any] | None:
-    """A seat as a `replace_seats` row; None when it is not assigned to a user."""
-    assignee = seat.obj("assignee")
-    # Older API versions could name a team or organisation here, which has no login.
-    if assignee is None or not assignee.has("login"):
-        return None
-    return {
-        "external_id": assignee.login("login"),
-        "assigned_at": seat.timestamp("created_at", required=True),
-        "last_activity_at": seat.timestamp("last_activity_at"),
-        "pending_cancellation_date": seat.optional_date("pending_cancellation_date"),
-        "plan": seat.optional_text("plan_type"),
-    }
 
 
 def _rate_limit_wait(response: httpx.Response) -> float | None:

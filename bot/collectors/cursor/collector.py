@@ -3,6 +3,11 @@
 `POST /teams/daily-usage-data` answers one body for a date range of at most 30 days, with one
 row per member and day, keyed by email. `GET /teams/members` lists every seat, so people with
 a Cursor seat but no usage still appear. Both are limited to 20 requests a minute per team.
+
+Outcomes: accepted agent edits and their lines (`totalAccepts`/`totalRejects`,
+`acceptedLinesAdded`/`acceptedLinesDeleted`) and tab completions (`totalTabsShown`,
+`totalTabsAccepted`). A count Cursor leaves out reads as 0 for usage and as "not reported"
+for outcomes; a count that is there must be a whole number; fields nobody reads are ignored.
 """
 
 from __future__ import annotations
@@ -17,7 +22,21 @@ from typing import Any
 
 import httpx
 
-from bot.collectors.base import Collector, CollectorError, DayReport, MalformedReport, VendorRecord
+from bot.collectors.base import (
+    MAX_PAGES,
+    Collector,
+    CollectorError,
+    DayReport,
+    MalformedReport,
+    VendorRecord,
+)
+from bot.collectors.cursor.ai_code import (
+    AI_CODE_INTERVAL,
+    AI_CODE_PAGE_SIZE,
+    AI_CODE_PATH,
+    CommitLines,
+    read_page,
+)
 from bot.collectors.http import VendorHTTP, decode_json
 from bot.settings import Settings
 from storage import queries
@@ -42,10 +61,12 @@ _MAX_COUNT = 2**31 - 1
 # Identity.external_id and Identity.email hold at most 320 characters.
 _MAX_EMAIL = 320
 
-# The per-row counts Uptake reads; each must be a whole number >= 0.
+# The per-row counts Uptake reads; each, when present, must be a whole number >= 0.
 _COUNTS = (
     "totalLinesAdded",
     "acceptedLinesAdded",
+    "acceptedLinesDeleted",
+    "totalRejects",
     "totalApplies",
     "totalAccepts",
     "totalTabsShown",
@@ -66,6 +87,15 @@ _FEATURES = {
     "composer": "composerRequests",
     "tab": "totalTabsShown",
 }
+# Outcome column -> the count it is.
+_OUTCOMES = {
+    "lines_added": "acceptedLinesAdded",
+    "lines_removed": "acceptedLinesDeleted",
+    "edits_accepted": "totalAccepts",
+    "edits_rejected": "totalRejects",
+    "tabs_shown": "totalTabsShown",
+    "tabs_accepted": "totalTabsAccepted",
+}
 
 
 @dataclass(slots=True)
@@ -73,15 +103,17 @@ class _DayUsage:
     """One member's usage on one day, summed over the rows Cursor sent for them."""
 
     active: bool = False
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
+    # None: Cursor did not report the count in any row.
+    reported: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(_COUNTS))
 
-    def add(self, active: bool, counts: Mapping[str, int]) -> None:
+    def add(self, active: bool, counts: Mapping[str, int | None]) -> None:
         self.active = self.active or active
         for name, value in counts.items():
-            self.counts[name] += value
+            had = self.reported[name]
+            self.reported[name] = had if value is None else value if had is None else had + value
 
     def metrics(self) -> dict[str, Any]:
-        c = self.counts
+        c = {name: value or 0 for name, value in self.reported.items()}
         metrics: dict[str, Any] = {
             "active": self.active,
             "interactions": c["composerRequests"]
@@ -99,6 +131,7 @@ class _DayUsage:
             "cost_cents": None,
             "cost_kind": None,
             "features": sorted(name for name, count in _FEATURES.items() if c[count] > 0),
+            **{column: self.reported[count] for column, count in _OUTCOMES.items()},
         }
         for name, value in metrics.items():
             if isinstance(value, int) and not isinstance(value, bool) and value > _MAX_COUNT:
@@ -127,6 +160,10 @@ class CursorCollector(Collector):
         self._sleep = sleep
         self._clock = clock
         self._last_request_at: float | None = None
+        # The AI code tracking report (Enterprise): asked for only when switched on, and
+        # dropped for the rest of the run once Cursor refuses it.
+        self._ai_code = settings.cursor_ai_code_tracking
+        self._last_ai_code_at: float | None = None
         # Rows a day is expected to hold: the member count once known, or the most seen.
         self._daily_rows = 0
         # Basic auth: the key is the username and the password is empty (`-u KEY:`).
@@ -192,12 +229,61 @@ class CursorCollector(Collector):
                 last,
                 ", ".join(sorted({str(day) for day in ignored})),
             )
+        commits = self._commit_lines(window)
+        metrics = {key: day_usage.metrics() for key, day_usage in usage.items()}
+        if commits is not None:
+            for key in {key for key in commits if key[0] in wanted} | set(metrics):
+                lines = commits.get(key, CommitLines())
+                found = metrics.setdefault(key, {"active": False})
+                found.update(lines.outcomes())
+                if lines.commits:
+                    found["outcome_detail"] = {"commit_lines": lines.detail()}
         by_day: dict[dt.date, list[VendorRecord]] = {day: [] for day in window}
-        for (day, email), day_usage in sorted(usage.items()):
-            by_day[day].append(
-                VendorRecord(external_id=email, metrics=day_usage.metrics(), email=email)
-            )
+        for (day, email), day_metrics in sorted(metrics.items()):
+            by_day[day].append(VendorRecord(external_id=email, metrics=day_metrics, email=email))
         return [DayReport(day, by_day[day]) for day in window], len(rows)
+
+    def _commit_lines(self, window: list[dt.date]) -> dict[tuple[dt.date, str], CommitLines] | None:
+        """The window's commits per day and person, or None when the report is not to be had.
+
+        The report is an Enterprise feature in Alpha: when Cursor refuses it, or answers
+        something unreadable, the usage days are still written, without commit lines.
+        """
+        if not self._ai_code:
+            return None
+        start = dt.datetime.combine(window[0], dt.time(), tzinfo=dt.UTC)
+        end = dt.datetime.combine(window[-1] + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        totals: dict[tuple[dt.date, str], CommitLines] = {}
+        try:
+            for page in range(1, MAX_PAGES + 1):
+                params = {
+                    "startDate": start.isoformat().replace("+00:00", "Z"),
+                    "endDate": end.isoformat().replace("+00:00", "Z"),
+                    "page": page,
+                    "pageSize": AI_CODE_PAGE_SIZE,
+                }
+                response = self._paced_ai_code_request(params)
+                payload = decode_json(self.source, response, AI_CODE_PATH)
+                read, total = read_page(payload, totals, page)
+                seen = (page - 1) * AI_CODE_PAGE_SIZE + read
+                if read < AI_CODE_PAGE_SIZE or (total is not None and seen >= total):
+                    return totals
+            raise MalformedReport(f"cursor: {AI_CODE_PATH} kept returning pages")
+        except CollectorError as exc:
+            self._ai_code = False
+            logger.warning("cursor: AI code tracking not read, and not asked again (%s)", exc)
+            return None
+
+    def _paced_ai_code_request(self, params: dict[str, Any]) -> httpx.Response:
+        """One request for the AI code report, spaced under its 5-a-minute limit."""
+        if self._last_ai_code_at is not None:
+            wait = self._last_ai_code_at + AI_CODE_INTERVAL - self._clock()
+            if wait > 0:
+                self._sleep(wait)
+        try:
+            return self._request("GET", AI_CODE_PATH, params=params)
+        finally:
+            self._last_ai_code_at = self._clock()
 
     def sync_extras(self, engine: Any, now: dt.datetime) -> None:
         """Give every member an identity, linked by email, so seats without usage show."""
@@ -239,11 +325,11 @@ def _epoch_ms(day: dt.date) -> int:
     return (day - _EPOCH).days * _DAY_MS
 
 
-def _usage_rows(payload: Any) -> list[tuple[dt.date, str, bool, dict[str, int]]]:
+def _usage_rows(payload: Any) -> list[tuple[dt.date, str, bool, dict[str, int | None]]]:
     """(day, email, isActive, counts) for each row; `MalformedReport` on any bad row."""
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
         raise MalformedReport(f"cursor: {USAGE_PATH} answered without a 'data' list")
-    rows: list[tuple[dt.date, str, bool, dict[str, int]]] = []
+    rows: list[tuple[dt.date, str, bool, dict[str, int | None]]] = []
     for index, row in enumerate(payload["data"]):
         where = f"row {index} of {USAGE_PATH}"
         if not isinstance(row, dict):
@@ -257,7 +343,10 @@ def _usage_rows(payload: Any) -> list[tuple[dt.date, str, bool, dict[str, int]]]
         if not isinstance(active, bool):
             raise MalformedReport(f"cursor: {where} has no boolean 'isActive'")
         email = _email(row.get("email"), where)
-        rows.append((day, email, active, {name: _count(row, name, where) for name in _COUNTS}))
+        counts = {
+            name: None if row.get(name) is None else _count(row, name, where) for name in _COUNTS
+        }
+        rows.append((day, email, active, counts))
     return rows
 
 

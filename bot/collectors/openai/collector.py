@@ -1,26 +1,23 @@
 """OpenAI: each organization user's daily API usage, read through the official `openai` SDK.
 
-The Admin API's completions usage endpoint, grouped by user, gives one bucket per UTC day with a
-result per user (requests and tokens). User ids are mapped to emails with the users list so
-that an account links to the Slack user with the same email. Costs are not stored: the cost
-report is billed per project, key and line item, not per person.
+The Admin API's completions usage endpoint, grouped by user and model, gives one bucket per UTC
+day with a result per user and model (requests and tokens). Requests to Codex models are Codex
+used through the API (the Codex CLI or IDE extension on an API key) and count as the person's
+agent requests. User ids are mapped to emails with the users list so that an account links to
+the Slack user with the same email. Costs are not stored: the cost report is billed per
+project, key and line item, not per person.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import functools
 import json
 import logging
-import math
-import random
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-import httpx2
 import openai
 from openai.pagination import SyncConversationCursorPage
 from openai.types.admin.organization.organization_user import OrganizationUser
@@ -35,7 +32,6 @@ from bot.collectors.base import (
     DayReport,
     MalformedReport,
     ReportNotReady,
-    VendorRecord,
 )
 from bot.collectors.http import (
     MAX_BODY_BYTES,
@@ -44,36 +40,30 @@ from bot.collectors.http import (
     RequestBudget,
     page_numbers,
 )
+from bot.collectors.openai.transport import CappedTransport, backoff, retry_after
+from bot.collectors.openai.usage import (
+    MAX_WINDOW_DAYS,
+    USAGE_PATH,
+    Usage,
+    bucket_day,
+    check_no_gaps,
+    is_codex,
+    linkable_email,
+    midnight,
+    record,
+    windows,
+)
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-USAGE_PATH = "/organization/usage/completions"
 USERS_PATH = "/organization/users"
-# Daily buckets per request: the API's maximum for `bucket_width=1d`.
-MAX_WINDOW_DAYS = 31
 USERS_PAGE_SIZE = 100
 MAX_ATTEMPTS = 8
 # Besides 429 and 5xx, the SDK treats 408 (request timeout) and 409 (lock timeout) as transient.
 RETRY_STATUS = RETRYABLE_STATUS | {408, 409}
-
-
-@dataclass(frozen=True, slots=True)
-class _Usage:
-    """One user's counters for one day."""
-
-    requests: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-
-    def __add__(self, other: _Usage) -> _Usage:
-        return _Usage(
-            self.requests + other.requests,
-            self.input_tokens + other.input_tokens,
-            self.output_tokens + other.output_tokens,
-        )
 
 
 class OpenAICollector(Collector):
@@ -105,7 +95,7 @@ class OpenAICollector(Collector):
             # Check pages against the SDK's models, instead of building partial objects from a
             # body with missing or mistyped fields.
             _strict_response_validation=True,
-            http_client=openai.DefaultHttpxClient(transport=_CappedTransport(MAX_BODY_BYTES)),
+            http_client=openai.DefaultHttpxClient(transport=CappedTransport(MAX_BODY_BYTES)),
         )
         # The admin key already names its organization; OPENAI_ORG_ID and OPENAI_PROJECT_ID,
         # which the SDK reads from the environment, belong to other uses of the package.
@@ -124,7 +114,7 @@ class OpenAICollector(Collector):
         returned is not ready yet; a day missing between returned days is an error.
         """
         self._directory = None  # users join and leave: read the directory once per run
-        for window in _windows(days):
+        for window in windows(days):
             usage = self._window_usage(window)
             directory = self._user_directory() if any(usage.values()) else {}
             for day in window:
@@ -133,7 +123,7 @@ class OpenAICollector(Collector):
                 yield DayReport(
                     day,
                     [
-                        _record(user_id, counters, directory.get(user_id))
+                        record(user_id, counters, directory.get(user_id))
                         for user_id, counters in sorted(usage[day].items())
                     ],
                 )
@@ -144,11 +134,11 @@ class OpenAICollector(Collector):
 
     # -- usage -------------------------------------------------------------------------------
 
-    def _window_usage(self, window: list[dt.date]) -> dict[dt.date, dict[str, _Usage]]:
+    def _window_usage(self, window: list[dt.date]) -> dict[dt.date, dict[str, Usage]]:
         """Every page of one window, as counters per day and user id (only the days returned)."""
-        start, end = _midnight(window[0]), _midnight(window[-1] + dt.timedelta(days=1))
+        start, end = midnight(window[0]), midnight(window[-1] + dt.timedelta(days=1))
         wanted = set(window)
-        usage: dict[dt.date, dict[str, _Usage]] = {}
+        usage: dict[dt.date, dict[str, Usage]] = {}
         unattributed = outside = 0
         cursor: str | None = None
         cursors: set[str] = set()
@@ -157,7 +147,7 @@ class OpenAICollector(Collector):
         ):
             page = self._call(USAGE_PATH, functools.partial(self._usage_page, start, end, cursor))
             for bucket in page.data:
-                day = _bucket_day(bucket.start_time, bucket.end_time)
+                day = bucket_day(bucket.start_time, bucket.end_time)
                 if day not in wanted:
                     # e.g. the partial bucket that ends "now", or one before the window.
                     outside += 1
@@ -168,15 +158,19 @@ class OpenAICollector(Collector):
                         raise MalformedReport(
                             f"openai: {USAGE_PATH} returned a {result.object} result"
                         )
-                    counters = _Usage(
-                        result.num_model_requests, result.input_tokens, result.output_tokens
+                    requests = result.num_model_requests
+                    counters = Usage(
+                        requests,
+                        result.input_tokens,
+                        result.output_tokens,
+                        requests if is_codex(result.model) else 0,
                     )
                     if min(counters.requests, counters.input_tokens, counters.output_tokens) < 0:
                         raise MalformedReport(f"openai: {USAGE_PATH} returned a negative count")
                     if not result.user_id:
                         unattributed += 1
                         continue
-                    users[result.user_id] = users.get(result.user_id, _Usage()) + counters
+                    users[result.user_id] = users.get(result.user_id, Usage()) + counters
             if not page.has_more:
                 break
             if not page.next_page or page.next_page in cursors:
@@ -185,7 +179,7 @@ class OpenAICollector(Collector):
                 )
             cursor = page.next_page
             cursors.add(cursor)
-        _check_no_gaps(window, usage)
+        check_no_gaps(window, usage)
         logger.debug(
             "openai: %s..%s: %d results without a user skipped, %d buckets outside the days",
             window[0],
@@ -200,7 +194,8 @@ class OpenAICollector(Collector):
             start_time=start,
             end_time=end,
             bucket_width="1d",
-            group_by=["user_id"],
+            # By model too, so that Codex models' requests can be told apart.
+            group_by=["user_id", "model"],
             limit=MAX_WINDOW_DAYS,
             page=cursor if cursor is not None else openai.omit,
         )
@@ -219,7 +214,7 @@ class OpenAICollector(Collector):
         for _ in page_numbers(self.source, USERS_PATH, self.max_pages):
             page = self._call(USERS_PATH, next_page)
             for user in page.data:
-                directory[user.id] = _linkable_email(user)
+                directory[user.id] = linkable_email(user)
             if page.has_more is None:
                 raise MalformedReport(f"openai: {USERS_PATH} page has no has_more")
             if not page.has_more:
@@ -257,15 +252,15 @@ class OpenAICollector(Collector):
                 if status not in RETRY_STATUS:
                     raise CollectorError(f"openai: HTTP {status} on {path}") from None
                 problem = f"HTTP {status}"
-                wait = max(_backoff(attempt), _retry_after(exc.response.headers) or 0.0)
+                wait = max(backoff(attempt), retry_after(exc.response.headers) or 0.0)
             except openai.APITimeoutError:
-                problem, wait = "timed out", _backoff(attempt)
+                problem, wait = "timed out", backoff(attempt)
             except openai.APIConnectionError as exc:
                 if isinstance(exc.__cause__, BodyTooLarge):
                     raise MalformedReport(f"openai: a page of {path} {exc.__cause__}") from None
                 problem, wait = (
                     f"connection failed ({type(exc.__cause__).__name__})",
-                    _backoff(attempt),
+                    backoff(attempt),
                 )
             except openai.APIResponseValidationError:
                 raise MalformedReport(
@@ -285,141 +280,3 @@ class OpenAICollector(Collector):
             self._sleep(wait)
             spent += wait
         raise AssertionError("unreachable")  # pragma: no cover
-
-
-class _CappedTransport(httpx2.BaseTransport):
-    """The SDK's transport, with response bodies that stop at `max_bytes`.
-
-    Reading past the cap raises `BodyTooLarge`, which the SDK wraps as a connection error
-    with it as the cause; `_call` turns that into a `MalformedReport`.
-    """
-
-    def __init__(self, max_bytes: int) -> None:
-        self._max_bytes = max_bytes
-        self._transport = httpx2.HTTPTransport()
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = self._transport.handle_request(request)
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            response.close()
-            raise BodyTooLarge(self._refusal())
-        stream = response.stream
-        assert isinstance(stream, httpx2.SyncByteStream)
-        response.stream = _CappedStream(stream, self._max_bytes, self._refusal())
-        return response
-
-    def close(self) -> None:
-        self._transport.close()
-
-    def _refusal(self) -> str:
-        return f"is over {self._max_bytes / 2**20:,.0f} MB; refused"
-
-
-class _CappedStream(httpx2.SyncByteStream):
-    def __init__(self, stream: httpx2.SyncByteStream, max_bytes: int, refusal: str) -> None:
-        self._stream = stream
-        self._max_bytes = max_bytes
-        self._refusal = refusal
-
-    def __iter__(self) -> Iterator[bytes]:
-        size = 0
-        for chunk in self._stream:
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise BodyTooLarge(self._refusal)
-            yield chunk
-
-    def close(self) -> None:
-        self._stream.close()
-
-
-def _windows(days: Sequence[dt.date]) -> Iterator[list[dt.date]]:
-    """Runs of consecutive days, at most `MAX_WINDOW_DAYS` long, oldest first."""
-    window: list[dt.date] = []
-    for day in sorted(set(days)):
-        if window and (len(window) == MAX_WINDOW_DAYS or day - window[-1] != dt.timedelta(days=1)):
-            yield window
-            window = []
-        window.append(day)
-    if window:
-        yield window
-
-
-def _midnight(day: dt.date) -> int:
-    """Unix seconds at the start of `day`, UTC."""
-    return int(dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp())
-
-
-def _bucket_day(start_time: int, end_time: int) -> dt.date:
-    """The UTC day a bucket belongs to: the one its start falls in (even when not midnight)."""
-    if end_time <= start_time:
-        raise MalformedReport(f"openai: {USAGE_PATH} returned a bucket that ends as it starts")
-    try:
-        return dt.datetime.fromtimestamp(start_time, tz=dt.UTC).date()
-    except (OverflowError, OSError, ValueError):
-        raise MalformedReport(f"openai: {USAGE_PATH} returned an impossible bucket time") from None
-
-
-def _check_no_gaps(window: list[dt.date], usage: Mapping[dt.date, object]) -> None:
-    """A day missing before the last day returned is lost data, not a late report."""
-    returned = [day for day in window if day in usage]
-    if returned:
-        missing = [day for day in window if day < returned[-1] and day not in usage]
-        if missing:
-            raise MalformedReport(f"openai: {USAGE_PATH} returned no bucket for {missing[0]}")
-
-
-def _linkable_email(user: OrganizationUser) -> str | None:
-    """The user's email, lowercased, unless the user is a service account."""
-    if user.is_service_account:
-        return None
-    address = user.email or (user.user.email if user.user is not None else None)
-    if not address or "@" not in address:
-        return None
-    return address.strip().lower()
-
-
-def _record(user_id: str, counters: _Usage, email_address: str | None) -> VendorRecord:
-    used = counters.requests > 0
-    return VendorRecord(
-        external_id=user_id,
-        email=email_address,
-        metrics={
-            "active": used,
-            "interactions": counters.requests,
-            "input_tokens": counters.input_tokens,
-            "output_tokens": counters.output_tokens,
-            "features": ["api"] if used else [],
-            "cost_cents": None,
-            "cost_kind": None,
-        },
-    )
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds the API asks to wait: OpenAI's `retry-after-ms`, else `Retry-After`."""
-    millis = headers.get("retry-after-ms")
-    if millis is not None:
-        try:
-            seconds = float(millis) / 1000
-        except ValueError:
-            seconds = math.nan
-        if math.isfinite(seconds) and seconds >= 0:
-            return seconds
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, when.timestamp() - time.time())
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
-
-
-def _backoff(attempt: int) -> float:
-    return float(min(60.0, 2.0 ** (attempt - 1)) * (0.5 + random.random() / 2))  # noqa: S311
