@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
-from bot.adoption import WINDOWS, Tier, summarize_usage
+from bot.adoption import WINDOWS, Tier, UsageSummary, summarize_usage
 from bot.blocks.common import Block, code
 from bot.blocks.links import claim_result_blocks, links_blocks, unlink_blocks
 from bot.blocks.myusage import (
@@ -54,6 +54,8 @@ class MyUsageAnswer:
     chart: PersonalChart | None = None
     #: The same answer with a chart in it.
     with_chart: Callable[[ChartImage], list[Block]] | None = None
+    #: The figures behind a summary answer (the Home tab shows them around its own sections).
+    summary: UsageSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +157,7 @@ def summary_with_chart(services: Services, person: PersonRef, window_days: int) 
 
     image = services.charts.image_for(chart) if chart is not None else None
     missing = chart if image is None else None
-    return MyUsageAnswer(render(image), fallback_text(summary), missing, render)
+    return MyUsageAnswer(render(image), fallback_text(summary), missing, render, summary)
 
 
 def parse_detail_choice(value: str) -> tuple[str, int] | None:

@@ -15,7 +15,6 @@ from bot.blocks.ids import (
     HOME_PRIVACY,
     HOME_WINDOW_PREFIX,
 )
-from bot.blocks.myusage import myusage_blocks
 from bot.blocks.tips import home_tip_blocks
 from bot.linking import LinkView
 from bot.tools import EMAIL_KEYED_TOOLS, KNOWN_TOOLS, tool_label
@@ -152,9 +151,9 @@ def home_blocks(state: HomeState) -> tuple[list[Block], str]:
     if state.first_visit:
         head = welcome_blocks(state.min_group_size)
     else:
-        # The same blocks as `/myusage` (what landed, tier, tools, trend), window buttons
-        # under its headline.
-        summary = myusage_blocks(state.summary, now=state.now)
+        # `/myusage`'s own blocks (what landed, tier, tools, the chart), window buttons under
+        # its headline.
+        summary = state.summary_blocks
         head = [*summary[:1], window_buttons(state.window_days), *summary[1:]]
     # The tail is bounded; the summary gives way if a person has very many tools.
     room = MAX_VIEW_BLOCKS - len(tail)

@@ -4,7 +4,8 @@
 CPU, so it is never done on the threads that answer Slack: one background thread draws charts
 one at a time, waiting until the answering pool has been idle for a moment (or at most
 `max_wait_seconds`), uploads the PNG privately and replaces the person's ephemeral answer
-(through its `response_url`) with the same answer plus the chart.
+(through its `response_url`) with the same answer plus the chart; the Home tab, which has no
+`response_url`, is published again with it.
 
 Each person's newest uploaded chart is remembered by the hash of what it draws, so asking again
 the same day (or for another window) shows the chart in the first answer, with nothing drawn or
@@ -59,6 +60,8 @@ class FollowUp:
     response_url: str
     render: Callable[[ChartImage], list[Block]]
     text: str
+    #: Where the finished blocks go instead of a `response_url` (the Home tab publishes them).
+    deliver: Callable[[list[Block]], None] | None = None
 
 
 class PersonalCharts:
@@ -110,11 +113,26 @@ class PersonalCharts:
     ) -> bool:
         """Queue drawing `chart` and replacing the answer with `render(chart)`; False if the
         backlog is full."""
+        return self._queue(FollowUp(chart, client, response_url, render, text))
+
+    def follow_up_view(
+        self,
+        chart: PersonalChart,
+        *,
+        client: WebClient,
+        render: Callable[[ChartImage], list[Block]],
+        deliver: Callable[[list[Block]], None],
+    ) -> bool:
+        """Queue drawing `chart`, then hand `render(chart)` to `deliver` (a view has no
+        `response_url`: the Home tab publishes itself again); False if the backlog is full."""
+        return self._queue(FollowUp(chart, client, "", render, "", deliver))
+
+    def _queue(self, job: FollowUp) -> bool:
         try:
             with self._lock:
-                self._jobs.put_nowait(FollowUp(chart, client, response_url, render, text))
+                self._jobs.put_nowait(job)
                 self._working += 1
-                self._client = client
+                self._client = job.client
                 if self._thread is None:
                     self._thread = threading.Thread(
                         target=self._run, name="uptake-charts", daemon=True
@@ -193,6 +211,9 @@ class PersonalCharts:
         if image is None:
             return
         blocks = job.render(image)
+        if job.deliver is not None:
+            job.deliver(blocks)
+            return
         webhook = WebhookClient(job.response_url, timeout=RESPONSE_TIMEOUT_SECONDS)
         for attempt in range(2):
             response = webhook.send(

@@ -8,6 +8,7 @@ from bot.blocks.home import home_blocks
 from bot.blocks.home_modals import forget_modal, link_modal, loading_modal, result_modal
 from bot.blocks.home_teams import TeamCard, schedule_modal, team_blocks
 from bot.blocks.ids import HOME_LINK, HOME_WINDOW_PREFIX
+from bot.blocks.myusage import myusage_blocks
 from bot.figures.periods import Period
 from bot.figures.releases import Release
 from bot.home import HomeState
@@ -55,6 +56,7 @@ def state(usage: UsageSummary, **overrides: object) -> HomeState:
     values: dict[str, object] = {
         "window_days": usage.window_days,
         "summary": usage,
+        "summary_blocks": tuple(myusage_blocks(usage, now=NOW)),
         "links": (),
         "tips": TIPS_OFF,
         "teams": (),

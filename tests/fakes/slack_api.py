@@ -432,6 +432,8 @@ class FakeSlackAPI:
         self.completed_files: dict[str, dict[str, Any]] = {}
         #: user id -> last view published to that user's App Home via views.publish
         self.published_views: dict[str, dict[str, Any]] = {}
+        #: user id -> the hash of that view: a views.publish naming another hash is refused
+        self._view_hashes: dict[str, str] = {}
         self.users: dict[str, dict[str, Any]] = {}
         #: Issues a Socket Mode WebSocket URL for apps.connections.open (a FakeSocketMode sets it).
         self.socket_mode_url: Callable[[], str] | None = None
@@ -994,8 +996,13 @@ class FakeSlackAPI:
         if problem is not None:
             return {"ok": False, "error": "invalid_arguments", "response_metadata": problem}
         assert isinstance(view, dict)
+        expected = params.get("hash")
+        if expected and expected != self._view_hashes.get(str(user_id)):
+            return {"ok": False, "error": "hash_conflict"}  # published over since
         self.published_views[str(user_id)] = view
-        return {"ok": True, "view": self._view_object(view)}
+        published = self._view_object(view)
+        self._view_hashes[str(user_id)] = published["hash"]
+        return {"ok": True, "view": published}
 
     def _views_echo(self, request: RecordedRequest) -> dict[str, Any]:
         params = request.params

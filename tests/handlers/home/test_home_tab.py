@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -29,10 +30,12 @@ from bot.blocks.ids import (
     HOME_TIPS_ON,
     HOME_WINDOW_PREFIX,
 )
+from bot.personal.chart_lane import PersonalCharts
 from storage import queries
 from storage.engine import session as open_session
+from tests.blocks.limits import assert_view_within_slack_limits
 from tests.factories import add_usage, make_identity, make_person, usage_row
-from tests.fakes.slack_api import FakeSlackAPI
+from tests.fakes.slack_api import FakeSlackAPI, RecordedRequest
 from tests.handlers.conftest import RunningApp
 from tests.handlers.home.slack_home import (
     click,
@@ -59,6 +62,29 @@ OUTSIDER = "U0OUTSIDER"
 @pytest.fixture
 def app(fake_slack: FakeSlackAPI, engine: Engine, database_url: str) -> Iterator[RunningApp]:
     yield from home_app(fake_slack, engine, database_url, clock=lambda: NOW)
+
+
+@pytest.fixture
+def charts() -> PersonalCharts:
+    """The chart lane, quick to decide that nothing else waits to be answered."""
+    return PersonalCharts(quiet_seconds=0.2, max_wait_seconds=2)
+
+
+@pytest.fixture
+def charted(
+    fake_slack: FakeSlackAPI, engine: Engine, database_url: str, charts: PersonalCharts
+) -> Iterator[RunningApp]:
+    yield from home_app(fake_slack, engine, database_url, clock=lambda: NOW, charts=charts)
+
+
+def image_blocks(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [block for block in view["blocks"] if block["type"] == "image"]
+
+
+def with_chart(request: RecordedRequest) -> bool:
+    """A Home tab published with a chart in it."""
+    view = request.body.get("view") if request.api_method == "views.publish" else None
+    return isinstance(view, dict) and bool(image_blocks(view))
 
 
 def linked(app: RunningApp, slack_id: str, days: list[int]) -> int:
@@ -217,3 +243,38 @@ def test_privacy_export_and_forget_from_the_home_tab(app: RunningApp) -> None:
     assert "Welcome to Uptake" in text
     with open_session(app.engine) as session:  # the Home tab did not register them again
         assert queries.person_by_slack_id(session, "U0ALICE") is None
+
+
+def test_the_persons_own_chart_follows_on_the_home_tab(
+    charted: RunningApp, charts: PersonalCharts
+) -> None:
+    app = charted
+    linked(app, "U0ALICE", [1, 2, 10, 40])
+    view, _text = open_home(app, "U0ALICE")
+    assert image_blocks(view) == []  # the figures do not wait for the chart
+    view = app.fake.wait_for(with_chart, timeout=10).body["view"]
+    assert_view_within_slack_limits(view)
+    [chart] = image_blocks(view)
+    uploaded = app.fake.completed_files[chart["slack_file"]["id"]]
+    assert uploaded["channels"] == []  # private to Uptake: shared in no channel
+    assert "12 weeks" in chart["alt_text"]
+    assert view["private_metadata"] == "28d"
+
+    # the same chart is not drawn again: the next Home tab shows it at once
+    view, _text = open_home(app, "U0ALICE")
+    assert image_blocks(view) == [chart]
+    assert len(app.fake.calls("files.getUploadURLExternal")) == 1
+
+
+def test_a_chart_drawn_late_never_replaces_a_newer_home_tab(
+    charted: RunningApp, charts: PersonalCharts
+) -> None:
+    app = charted
+    linked(app, "U0ALICE", [1, 2, 10, 40])
+    open_home(app, "U0ALICE")
+    click(app, f"{HOME_WINDOW_PREFIX}7", "7d", user_id="U0ALICE")
+    app.fake.wait_for(with_chart, timeout=10)
+    assert charts.idle(timeout=10)
+    view = app.fake.published_views["U0ALICE"]
+    assert view["private_metadata"] == "7d"  # the click's window, not the first tab's
+    assert len(image_blocks(view)) == 1
