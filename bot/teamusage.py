@@ -166,18 +166,25 @@ def answer_teamusage(
         if digest is None:
             return not_released_blocks(matches[0], week.label()), "Not released yet"
         return digest_preview_blocks(digest.blocks), digest.text
-    period = parse_period(request.period, now.date())
+    return team_figures(services, matches[0], request.period, now)
+
+
+def team_figures(
+    services: Services, team: TeamRef, period_word: str, now: dt.datetime
+) -> tuple[list[Block], str]:
+    """A team's released figures for a period (`week`, `4w`, `2026-W48`…), with the change."""
+    period = parse_period(period_word, now.date())
     assert period is not None  # parse_teamusage accepted it
-    releases = read_releases(services.engine, matches[0], [period, period.previous()])
+    releases = read_releases(services.engine, team, [period, period.previous()])
     release = releases.get(period.name)
     if release is None:
-        return not_released_blocks(matches[0], period.label()), "Not released yet"
+        return not_released_blocks(team, period.label()), "Not released yet"
     with open_session(services.engine) as session:
         freshness = tuple(queries.sync_states(session))
     blocks = teamusage_blocks(
         release, releases.get(period.previous().name), freshness=freshness, now=now
     )
-    return blocks, f"{matches[0].name}: team AI tool usage"
+    return blocks, f"{team.name}: team AI tool usage"
 
 
 def digest_subscription(

@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from bot.cli import db, demo, health, imports, myusage, processes, release, sources
+from bot.cli import db, demo, health, imports, myusage, preview, processes, release, sources
 from bot.cli.errors import check_schema, describe_failure
 from bot.logs import configure_logging
 from bot.settings import SettingsError, load_settings
 
-_COMMAND_MODULES = (processes, db, demo, sources, imports, myusage, release, health)
+_COMMAND_MODULES = (processes, db, demo, sources, imports, myusage, preview, release, health)
 # Commands that use the database without migrating it first, and run until stopped.
 _SERVE_WITHOUT_MIGRATING = frozenset({"serve", "socket"})
 

@@ -48,9 +48,7 @@ def render_page(
     if frame.kind == "home":
         surface = f'<div class="home">{body}</div>'
     else:
-        note = (
-            '<div class="ephemeral">&#128065; Only visible to you</div>' if frame.ephemeral else ""
-        )
+        note = '<div class="ephemeral">Only visible to you</div>' if frame.ephemeral else ""
         surface = (
             f'<div class="message">{note}<div class="avatar">U</div><div class="content">'
             f'<div class="sender"><b>{plain_html(frame.sender)}</b> <span class="app">APP'
@@ -190,7 +188,7 @@ body { margin: 0; font: 15px/1.46668 "Lato", "Helvetica Neue", Helvetica, Arial,
 .fields { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 16px; margin-top: 4px; }
 .context { color: #616061; font-size: 12px; line-height: 1.5; margin: 6px 0;
   overflow-wrap: anywhere; }
-.context span + span::before { content: ""; margin-left: 8px; }
+.context > span { margin-right: 10px; }
 .context-image { width: 16px; height: 16px; vertical-align: middle; }
 .divider { border: 0; border-top: 1px solid #dddddd; margin: 12px 0; }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0; }
