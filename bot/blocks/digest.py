@@ -124,7 +124,7 @@ def freshness_note(states: Sequence[SyncState], now: dt.datetime) -> str:
     parts = []
     if synced:
         hours = max(0, int((now - min(synced)).total_seconds() // 3600))
-        parts.append(f"data from {hours}h ago")
+        parts.append(f"data {hours}h old" if hours else "data under an hour old")
     for state in states:
         if state.last_success_at is None:
             parts.append(f"{tool_label(state.source)} never synced")

@@ -206,4 +206,4 @@ def test_a_failing_source_is_named_in_the_footer() -> None:
         RELEASE, LAST_WEEK, narrative="", action=ACTION, freshness=(*FRESH, failing), now=NOW
     )
 
-    assert "Data from 30h ago · :warning: Cursor failing" in texts(blocks[-1])[0]
+    assert "Data 30h old · :warning: Cursor failing" in texts(blocks[-1])[0]
