@@ -124,23 +124,40 @@ def csv_rows(
     A row with more values than the header has columns is a problem; reading stops at the first
     problem the CSV module or the file itself has, since nothing after it can be trusted.
     """
+    header, rows = csv_value_rows(lines)
+
+    def by_name() -> Iterator[tuple[int, dict[str, str] | str]]:
+        for number, values in rows:
+            yield (
+                number,
+                values if isinstance(values, str) else dict(zip(header, values, strict=False)),
+            )
+
+    return header, by_name()
+
+
+def csv_value_rows(
+    lines: Iterator[tuple[int, str]],
+) -> tuple[list[str], Iterator[tuple[int, list[str] | str]]]:
+    """As `csv_rows`, each row its list of values (no more than the header's, maybe fewer)."""
     # Each text is one line of the file, so the reader's line count is the file's line number.
     reader = csv.reader(text for _, text in lines)
     try:
         header = [name.strip() for name in next(reader, [])]
     except csv.Error as exc:
         raise FileRejected([(reader.line_num, f"not valid CSV: {exc}")]) from None
+    width = len(header)
 
-    def rows() -> Iterator[tuple[int, dict[str, str] | str]]:
+    def rows() -> Iterator[tuple[int, list[str] | str]]:
         try:
             for values in reader:
                 if not values:
                     continue
-                start = reader.line_num  # the row's last line, as csv.DictReader says
-                if len(values) > len(header):
-                    yield start, "has more values than the header has columns"
+                # The row's last line, as csv.DictReader says.
+                if len(values) > width:
+                    yield reader.line_num, "has more values than the header has columns"
                 else:
-                    yield start, dict(zip(header, values, strict=False))
+                    yield reader.line_num, values
         except csv.Error as exc:
             yield reader.line_num, f"not valid CSV: {exc}"
         except FileRejected as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,6 +21,7 @@ from bot.usage_file import (
     COUNTERS,
     EXAMPLE_RECORD,
     IMPORT_SOURCE,
+    CheckedRow,
     ImportRejected,
     UsageRecord,
     read_records,
@@ -90,29 +90,29 @@ class _UsageWriter:
     # (identity id, Monday) of every week written: the rollup is refreshed once, at the end.
     weeks: set[tuple[int, dt.date]] = field(default_factory=set)
 
-    def write(self, chunk: list[tuple[UsageRecord, dict[str, Any]]]) -> None:
-        """Write (record, its storage row) pairs; the rows get their identity ids here."""
-        new: dict[tuple[str, str], UsageRecord] = {}
-        for record, _ in chunk:
+    def write(self, chunk: list[CheckedRow]) -> None:
+        """Write checked rows; their storage rows get their identity ids here."""
+        new: dict[tuple[str, str], CheckedRow] = {}
+        for record in chunk:
             if record.identity_key not in self.identity_ids:
                 new.setdefault(record.identity_key, record)
         if new:
             self._link(new)
         rows = []
-        for record, row in chunk:
-            row["identity_id"] = identity_id = self.identity_ids[record.identity_key]
+        ids = self.identity_ids
+        for record in chunk:
+            row = record.row
+            row["identity_id"] = identity_id = ids[record.identity_key]
             self.weeks.add((identity_id, rollup.week_of(record.date)))
             rows.append(row)
-        self.replaced += usage_import.count_stored_days(
-            self.session, [(row["identity_id"], row["day"]) for row in rows]
-        )
-        self.rows += queries.upsert_daily_usage(self.session, rows, refresh_rollup=False)
+        self.replaced += usage_import.write_rows(self.session, rows)
+        self.rows += len(rows)
 
     def finish(self) -> None:
         """Bring the weekly rollup in step with every row written."""
         rollup.refresh(self.session, self.weeks)
 
-    def _link(self, new: dict[tuple[str, str], UsageRecord]) -> None:
+    def _link(self, new: dict[tuple[str, str], CheckedRow]) -> None:
         ids = usage_import.ensure_identities(self.session, new)
         self.identity_ids.update(ids)
         slack_ids = sorted({r.slack_user_id for r in new.values() if r.slack_user_id})
@@ -152,7 +152,7 @@ def import_usage(
     seen: dict[int, int] = {}
     with open_session(engine) as session:
         writer = _UsageWriter(session)
-        chunk: list[tuple[UsageRecord, dict[str, Any]]] = []
+        chunk: list[CheckedRow] = []
         for number, record in read_records(path, max_bytes):
             if isinstance(record, list):
                 problems.add([(number, problem) for problem in record])
@@ -169,7 +169,7 @@ def import_usage(
                 continue
             if problems:
                 continue  # still checking, to list every problem; nothing more is written
-            chunk.append((record, record.to_row()))
+            chunk.append(record)
             if len(chunk) >= chunk_rows:
                 writer.write(chunk)
                 chunk = []

@@ -3,7 +3,9 @@
 Reading checks each line as it comes: every problem is a line-numbered string, never an
 exception. NDJSON lines are parsed and checked by pydantic itself (strict types, bounded
 nesting and numbers), CSV rows by the same model from text; shapes are constraints pydantic
-checks without calling Python, since an import checks millions of rows.
+checks without calling Python, since an import checks millions of rows. Plain CSV rows are
+checked by hand against the same limits first (bot/usage_rows.py), which is several times
+faster; the model checks, and words the problems of, every row that is not plain.
 """
 
 from __future__ import annotations
@@ -29,19 +31,33 @@ from pydantic import (
 
 from bot.import_files import (
     control_characters,
-    csv_rows,
+    csv_value_rows,
     has_control_character,
     numbered_lines,
 )
 from bot.rejected import FileRejected, field_table, validation_problems
+from bot.usage_rows import (
+    COUNTERS,
+    EMAIL_MAX_LENGTH,
+    EMAIL_PATTERN,
+    FEATURE_MAX_LENGTH,
+    IMPORT_SOURCE,
+    INT32_MAX,
+    INT64_MAX,
+    MAX_COST_USD,
+    MAX_FEATURES,
+    SLACK_USER_ID_MAX_LENGTH,
+    SLACK_USER_ID_PATTERN,
+    TOOL_PATTERN,
+    CheckedRow,
+    PlainCsvRows,
+    feature_list,
+    storage_row,
+)
 from storage.models import CostKind
-from storage.queries import USAGE_COUNTERS
 
-IMPORT_SOURCE = "import"
-COUNTERS = USAGE_COUNTERS
-#: The largest value each kind of count column holds (INTEGER, BIGINT on PostgreSQL).
-INT32_MAX = 2**31 - 1
-INT64_MAX = 2**63 - 1
+__all__ = ["COUNTERS", "IMPORT_SOURCE", "INT32_MAX", "INT64_MAX", "CheckedRow", "UsageRecord"]
+
 _CONTROL_REFUSED = "a control character is not allowed in text"
 _FRIENDLY = {
     "email": "is not an email address",
@@ -69,18 +85,18 @@ class UsageRecord(BaseModel):
     # an import checks millions of rows. `_FRIENDLY` words their errors.
     email: Annotated[str, StringConstraints(to_lower=True)] | None = Field(
         default=None,
-        max_length=320,
-        pattern=r"^[^ ]*@[^ ]*$",
+        max_length=EMAIL_MAX_LENGTH,
+        pattern=EMAIL_PATTERN,
         description="who: their Slack account's email (or give slack_user_id)",
     )
     slack_user_id: str | None = Field(
         default=None,
-        max_length=32,
-        pattern=r"^[UW][A-Za-z0-9]*$",
+        max_length=SLACK_USER_ID_MAX_LENGTH,
+        pattern=SLACK_USER_ID_PATTERN,
         description="who, as a Slack user id like U012AB3CD",
     )
     tool: str = Field(
-        pattern=r"^[a-z][a-z0-9_]{1,31}$",
+        pattern=TOOL_PATTERN,
         description="copilot, claude_code, cursor, openai, or your own (a-z, 0-9, _)",
     )
     date: dt.date = Field(description="the day (UTC), not in the future")
@@ -100,7 +116,7 @@ class UsageRecord(BaseModel):
     cost_usd: Decimal | None = Field(
         default=None,
         ge=0,
-        le=Decimal(INT32_MAX) / 100,  # stored as cents in an INTEGER column
+        le=MAX_COST_USD,  # stored as cents in an INTEGER column
         max_digits=14,
         decimal_places=4,
         description="the day's cost in USD",
@@ -108,8 +124,10 @@ class UsageRecord(BaseModel):
     cost_kind: CostKind | None = Field(
         default=None, description="default estimated when a cost is given"
     )
-    features: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
-        default_factory=list, max_length=100, description="features used; in CSV separated by ;"
+    features: list[Annotated[str, StringConstraints(max_length=FEATURE_MAX_LENGTH)]] = Field(
+        default_factory=list,
+        max_length=MAX_FEATURES,
+        description="features used; in CSV separated by ;",
     )
 
     @model_validator(mode="after")
@@ -120,39 +138,43 @@ class UsageRecord(BaseModel):
             raise ValueError("acceptances cannot exceed generations")
         return self
 
-    @property
-    def identity_key(self) -> tuple[str, str]:
-        """(tool, external id) of the account this row is about."""
-        return (self.tool, self.email or self.slack_user_id or "")
-
-    def to_row(self) -> dict[str, Any]:
-        """Storage columns for this record (without identity)."""
+    def checked(self) -> CheckedRow:
+        """This record as the importer writes it."""
         fields = self.__dict__  # the validated values; faster than an attribute each
-        row = {"day": self.date, "tool": self.tool, "source": IMPORT_SOURCE, "active": False}
-        for name in COUNTERS:
-            row[name] = fields[name]
-        row["active"] = self.active if self.active is not None else any(map(row.get, COUNTERS))
-        if self.cost_usd is None:
-            row["cost_cents"] = row["cost_kind"] = None
-        else:
-            row["cost_cents"] = int((self.cost_usd * 100).to_integral())
-            row["cost_kind"] = (self.cost_kind or CostKind.ESTIMATED).value
-        features = self.features
-        row["features"] = sorted(set(features)) if len(features) > 1 else list(features)
-        return row
+        row = storage_row(
+            self.tool,
+            self.date,
+            self.active,
+            [fields[name] for name in COUNTERS],
+            self.cost_usd,
+            self.cost_kind.value if self.cost_kind else None,
+            feature_list(self.features),
+        )
+        who = self.email or self.slack_user_id or ""
+        return CheckedRow((self.tool, who), self.email, self.slack_user_id, self.date, row)
 
 
-def read_records(path: Path, max_bytes: int) -> Iterator[tuple[int, UsageRecord | list[str]]]:
-    """(line number, checked record or its problems) for every data line, a line at a time."""
+def read_records(path: Path, max_bytes: int) -> Iterator[tuple[int, CheckedRow | list[str]]]:
+    """(line number, checked row or its problems) for every data line, a line at a time."""
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".ndjson", ".jsonl"}:
         raise ImportRejected([(0, "the file must end in .csv, .ndjson or .jsonl")])
     lines = numbered_lines(path, max_bytes=max_bytes)
     try:
         if suffix == ".csv":
-            _, rows = csv_rows(lines)
-            for number, row in rows:
-                yield number, [row] if isinstance(row, str) else _csv_record(row)
+            header, rows = csv_value_rows(lines)
+            plain = PlainCsvRows.for_header(header, list(UsageRecord.model_fields))
+            for number, values in rows:
+                if isinstance(values, str):
+                    yield number, [values]
+                    continue
+                if has_control_character("".join(values)):
+                    named = control_characters(dict(zip(header, values, strict=False)))
+                    if named:
+                        yield number, [f"{', '.join(named)}: {_CONTROL_REFUSED}"]
+                        continue
+                checked = plain.check(values) if plain is not None else None
+                yield number, checked or csv_record(dict(zip(header, values, strict=False)))
         else:
             for number, line in lines:
                 if line.strip():
@@ -162,15 +184,14 @@ def read_records(path: Path, max_bytes: int) -> Iterator[tuple[int, UsageRecord 
             yield number, [problem]
 
 
-def _csv_record(row: dict[str, str]) -> UsageRecord | list[str]:
-    if has_control_character("".join(row.values())):
-        return [f"{', '.join(control_characters(row))}: {_CONTROL_REFUSED}"]
+def csv_record(row: dict[str, str]) -> CheckedRow | list[str]:
+    """A CSV row ({column: text}) checked by `UsageRecord`, or its problems."""
     # An empty cell means "not given", so defaults apply.
     values: dict[str, Any] = {name: value for name, value in row.items() if value}
     if "features" in values:
         values["features"] = [f.strip() for f in values["features"].split(";") if f.strip()]
     try:
-        return UsageRecord.model_validate(values)
+        return UsageRecord.model_validate(values).checked()
     except ValidationError as exc:
         return _problems(exc)
 
@@ -189,7 +210,7 @@ def _problems(error: ValidationError) -> list[str]:
 _JSON_CONTROL = re.compile(r"\\(?:u00[01][0-9a-fA-F]|u007[fF]|[bfnrt])")
 
 
-def _json_record(number: int, line: str) -> UsageRecord | list[str]:
+def _json_record(number: int, line: str) -> CheckedRow | list[str]:
     if _JSON_CONTROL.search(line):
         try:
             value = json.loads(line)
@@ -199,7 +220,7 @@ def _json_record(number: int, line: str) -> UsageRecord | list[str]:
             return [f"{', '.join(control_characters(value))}: {_CONTROL_REFUSED}"]
     try:
         # pydantic's own JSON parser: bounded nesting and numbers, strict types.
-        return UsageRecord.model_validate_json(line, strict=True)
+        return UsageRecord.model_validate_json(line, strict=True).checked()
     except ValidationError as exc:
         for error in exc.errors(include_url=False, include_input=False):
             if error["type"] == "json_invalid":

@@ -5,7 +5,8 @@ the smallest batches. Row by row (even pipelined) PostgreSQL parses, plans and e
 row; `COPY` streams them and one `INSERT … SELECT … ON CONFLICT` applies them, at a third of raw
 `COPY`'s speed or better (benchmarks/bench_ingest.py). The staging table is a temporary table
 of the transaction, dropped when it ends, so nothing is left in it and it always has the
-columns `daily_usage` has now.
+columns `daily_usage` has now. Rows whose days nothing has stored yet (a first import) skip
+the staging table: `copy_new` COPYs them into `daily_usage` itself.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlmodel import Session
+
+from storage.partitions import PARENT
 
 #: Below this many rows the ordinary multi-row upsert is as fast, and needs no staging table.
 MIN_ROWS = 200
@@ -39,28 +43,7 @@ def copy_upsert(
         )
     )
     session.execute(sa.text(f"TRUNCATE {_STAGE}"))
-    given = columns[:-1]
-    json_at = given.index("features")
-    features_json: dict[tuple[str, ...], str] = {}  # a few feature sets recur on every row
-    # Other JSON columns a writer may give (a collector's outcome breakdowns), NULL kept NULL.
-    other_json = [at for at, name in enumerate(given) if name == "outcome_detail"]
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy(f"COPY {_STAGE} ({names}, seq) FROM STDIN") as copy:
-            for seq, row in enumerate(rows):
-                values = [row[name] for name in given]
-                features = tuple(values[json_at])
-                text = features_json.get(features)
-                if text is None:
-                    text = features_json[features] = json.dumps(list(features))
-                values[json_at] = text
-                for at in other_json:
-                    if values[at] is not None:
-                        values[at] = json.dumps(values[at])
-                values += (updated_at, seq)
-                copy.write_row(values)
-    finally:
-        cursor.close()
+    _copy_rows(session, _STAGE, columns, rows, updated_at, numbered=True)
     updates = ", ".join(
         f"{name} = EXCLUDED.{name}" for name in columns if name not in {"identity_id", "day"}
     )
@@ -73,3 +56,56 @@ def copy_upsert(
         )
     )
     session.execute(sa.text(f"TRUNCATE {_STAGE}"))
+
+
+def copy_new(session: Session, rows: Sequence[Mapping[str, Any]], updated_at: dt.datetime) -> bool:
+    """COPY rows straight into `daily_usage` when none of their (identity_id, day) is stored.
+
+    As fast as COPY itself: no staging table and no upsert. The caller has counted that none
+    of these keys is stored; should another writer store one meanwhile, the COPY fails on the
+    key, is undone (a savepoint) and False says that nothing was written.
+    """
+    columns = [*rows[0], "updated_at"]
+    try:
+        with session.begin_nested():
+            _copy_rows(session, PARENT, columns, rows, updated_at, numbered=False)
+    except psycopg.errors.UniqueViolation:
+        return False
+    return True
+
+
+def _copy_rows(
+    session: Session,
+    table: str,
+    columns: list[str],
+    rows: Sequence[Mapping[str, Any]],
+    updated_at: dt.datetime,
+    *,
+    numbered: bool,
+) -> None:
+    """COPY `rows` into `table`; `numbered` adds each row's position as the last column."""
+    given = columns[:-1]
+    json_at = given.index("features")
+    features_json: dict[tuple[str, ...], str] = {}  # a few feature sets recur on every row
+    # Other JSON columns a writer may give (a collector's outcome breakdowns), NULL kept NULL.
+    other_json = [at for at, name in enumerate(given) if name == "outcome_detail"]
+    names = ", ".join([*columns, "seq"] if numbered else columns)
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for seq, row in enumerate(rows):
+                values = [row[name] for name in given]
+                features = tuple(values[json_at])
+                text = features_json.get(features)
+                if text is None:
+                    text = features_json[features] = json.dumps(list(features))
+                values[json_at] = text
+                for at in other_json:
+                    if values[at] is not None:
+                        values[at] = json.dumps(values[at])
+                values.append(updated_at)
+                if numbered:
+                    values.append(seq)
+                copy.write_row(values)
+    finally:
+        cursor.close()

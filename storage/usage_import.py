@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from storage import queries
+from storage import bulk_usage, partitions, queries
 from storage.models import LinkMethod, utcnow
 
 _IDENTITY: sa.Table = SQLModel.metadata.tables["identity"]
@@ -56,6 +57,24 @@ def link_identities(session: Session, owners: Mapping[int, int], method: LinkMet
         statement,
         [{"identity": identity, "person": person} for identity, person in sorted(owners.items())],
     )
+
+
+def write_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Write daily usage rows with distinct keys; how many replaced a stored day.
+
+    The weekly rollup is left to the caller. On PostgreSQL a batch none of whose days is
+    stored yet (a first import) is COPYed into the table directly; otherwise it is upserted.
+    """
+    replaced = count_stored_days(session, [(row["identity_id"], row["day"]) for row in rows])
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if not replaced and postgres and len(rows) >= bulk_usage.MIN_ROWS:
+        partitions.ensure_months_for_days(session, {row["day"] for row in rows})
+        if bulk_usage.copy_new(session, rows, utcnow()):
+            return 0
+        # Another writer stored one of these days meanwhile: replace it, as upserts do.
+        replaced = count_stored_days(session, [(row["identity_id"], row["day"]) for row in rows])
+    queries.upsert_daily_usage(session, rows, refresh_rollup=False)
+    return replaced
 
 
 def count_stored_days(session: Session, keys: Sequence[tuple[int, dt.date]]) -> int:
