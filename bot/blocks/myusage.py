@@ -317,9 +317,10 @@ def no_identity_blocks(pending: int) -> list[Block]:
             "*How linking works*\n"
             "• *Claude Code, Cursor and OpenAI* report people by email: accounts with the same "
             "email as your Slack profile link automatically.\n"
-            "• *GitHub Copilot* reports GitHub logins only, so an Uptake admin maps your login "
-            "to you.\n"
-            "Ask your Uptake admin if an account you use is missing." + pending_note
+            "• *GitHub Copilot* reports GitHub logins only: claim yours with "
+            "`/myusage link github YOUR-LOGIN` (or *Link an account* on Uptake's Home tab), and "
+            "an Uptake admin verifies it is yours before anything shows.\n"
+            "For an account under another email, ask your Uptake admin to map it." + pending_note
         ),
         context("Only you can see this. `/myusage help` explains the figures."),
     ]

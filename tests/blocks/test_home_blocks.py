@@ -8,7 +8,7 @@ from bot.blocks.home import home_blocks
 from bot.blocks.home_modals import forget_modal, link_modal, loading_modal, result_modal
 from bot.blocks.home_teams import TeamCard, schedule_modal, team_blocks
 from bot.blocks.ids import HOME_LINK, HOME_WINDOW_PREFIX
-from bot.blocks.myusage import myusage_blocks
+from bot.blocks.myusage import myusage_blocks, no_identity_blocks
 from bot.figures.periods import Period
 from bot.figures.releases import Release
 from bot.home import HomeState
@@ -157,3 +157,9 @@ def test_the_digest_form_starts_from_the_current_settings() -> None:
         b["element"]["initial_option"]["value"] for b in form["blocks"] if b["type"] == "input"
     ]
     assert chosen == ["thu", "10", "none"]
+
+
+def test_someone_with_nothing_linked_learns_how_to_claim_a_login_in_myusage_too() -> None:
+    text = blocks_to_text(no_identity_blocks(0))
+    assert "`/myusage link github YOUR-LOGIN`" in text and "Link an account" in text
+    assert "Ask your Uptake admin if an account you use is missing" not in text
