@@ -108,17 +108,17 @@ def describe_settings(
 def aitips_status_blocks(
     enabled: bool, frequency: str, snoozed_until: dt.date | None, paused: bool, tier: str
 ) -> list[Block]:
-    """`/aitips status` and the answer to every settings change."""
+    """`/aitips status` and the answer to every settings change, with the settings' buttons."""
     return [
         section(describe_settings(enabled, frequency, snoozed_until, paused)),
+        tip_setting_buttons(enabled, frequency, "aitips-settings"),
         context(f"Your tier: {tier} · `/aitips help` for every option"),
     ]
 
 
-def home_tip_blocks(
-    enabled: bool, frequency: str, snoozed_until: dt.date | None, paused: bool, tier: str
-) -> list[Block]:
-    """Tip settings on the Home tab, with buttons."""
+def tip_setting_buttons(enabled: bool, frequency: str, block_id: str) -> Block:
+    """Start or stop tips, snooze them, how often: the same buttons under `/aitips` and on
+    the Home tab."""
     toggle = (
         button("Stop tips", HOME_TIPS_OFF, "off")
         if enabled
@@ -136,10 +136,17 @@ def home_tip_blocks(
                 "options": [_option(f) for f in FREQUENCIES],
             }
         )
+    return {"type": "actions", "block_id": block_id, "elements": elements}
+
+
+def home_tip_blocks(
+    enabled: bool, frequency: str, snoozed_until: dt.date | None, paused: bool, tier: str
+) -> list[Block]:
+    """Tip settings on the Home tab, with buttons."""
     return [
         header("Tips"),
         section(describe_settings(enabled, frequency, snoozed_until, paused)),
-        {"type": "actions", "block_id": "home-tips", "elements": elements},
+        tip_setting_buttons(enabled, frequency, "home-tips"),
         context(f"Your tier: {tier}. Tips are picked for the gaps in your own usage."),
     ]
 

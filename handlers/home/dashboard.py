@@ -1,13 +1,15 @@
-"""The Home tab itself: published when it is opened, and after a window or tip change."""
+"""The Home tab itself: published when it is opened, and after a window or tip change (the tip
+buttons are under `/aitips` too)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.aitips import AiTipsRequest, answer_aitips
 from bot.blocks.ids import (
     HOME_TIPS_FREQUENCY,
     HOME_TIPS_OFF,
@@ -45,10 +47,16 @@ def register(app: App, services: Services) -> None:
     @app.action(HOME_TIPS_SNOOZE)
     @app.action(HOME_TIPS_FREQUENCY)
     def tip_setting(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        """Change the clicker's own tip settings, then refresh their Home tab."""
+        """Change the clicker's own tip settings, then show them where the click came from:
+        the Home tab again, or the `/aitips` answer replaced."""
         ack()
+        user_id, team_id = clicker(body)
         value = (action.get("selected_option") or {}).get("value") or action.get("value", "")
-        home_tip_change(services, client, clicker(body)[0], action["action_id"], str(value))
-        republish(services, client, body)
+        home_tip_change(services, client, user_id, action["action_id"], str(value))
+        if (body.get("view") or {}).get("type") == "home":
+            republish(services, client, body)
+            return
+        blocks, text = answer_aitips(services, client, user_id, team_id, AiTipsRequest("status"))
+        respond(blocks=blocks, text=text, replace_original=True)

@@ -20,6 +20,8 @@ from storage.models import utcnow
 from tests.blocks.limits import assert_within_slack_limits
 from tests.factories import add_usage, make_identity, make_person, usage_row
 from tests.handlers.conftest import RunningApp, now_ts
+from tests.handlers.home.slack_home import click as home_click
+from tests.handlers.home.slack_home import published
 
 
 def light(app: RunningApp, slack_id: str = "U0ALICE") -> int:
@@ -116,9 +118,8 @@ def test_home_tab_shows_and_changes_tip_settings(running_app: RunningApp) -> Non
     running_app.post_signed(json.dumps(event).encode(), content_type="application/json")
     view = running_app.fake.wait_for("views.publish").body["view"]
     assert "Tips are *off*" in blocks_to_text(view["blocks"])
-    running_app.fake.clear()
-    running_app.click(HOME_TIPS_ON, "on", user_id="U0ALICE")
-    view = running_app.fake.wait_for("views.publish").body["view"]
+    since = home_click(running_app, HOME_TIPS_ON, "on", user_id="U0ALICE")
+    view, _text = published(running_app, "U0ALICE", since)
     assert "Tips are *on*, weekly" in blocks_to_text(view["blocks"])
     assert_within_slack_limits(view["blocks"])
     assert tip_settings(running_app.engine, person).enabled

@@ -278,3 +278,16 @@ def test_a_chart_drawn_late_never_replaces_a_newer_home_tab(
     view = app.fake.published_views["U0ALICE"]
     assert view["private_metadata"] == "7d"  # the click's window, not the first tab's
     assert len(image_blocks(view)) == 1
+
+
+def test_the_tip_buttons_work_under_aitips_too(app: RunningApp) -> None:
+    linked(app, "U0ALICE", [1])
+    status = app.fake.wait_for(app.command("status", user_id="U0ALICE", command="/aitips")).body
+    buttons = [
+        e["action_id"] for b in status["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == [HOME_TIPS_ON]
+    answer = app.fake.wait_for(app.click(HOME_TIPS_ON, "on", user_id="U0ALICE")).body
+    assert answer["replace_original"] is True
+    assert "Tips are *on*, weekly" in blocks_to_text(answer["blocks"])
+    assert app.fake.calls("views.publish") == []  # answered where it was clicked
