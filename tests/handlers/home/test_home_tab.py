@@ -291,3 +291,16 @@ def test_the_tip_buttons_work_under_aitips_too(app: RunningApp) -> None:
     assert answer["replace_original"] is True
     assert "Tips are *on*, weekly" in blocks_to_text(answer["blocks"])
     assert app.fake.calls("views.publish") == []  # answered where it was clicked
+
+
+def test_forged_team_buttons_change_and_show_nothing_to_an_outsider(app: RunningApp) -> None:
+    payments_team(app)
+    since = click(app, HOME_DIGEST_SUBSCRIBE, "payments", user_id=OUTSIDER)
+    published(app, OUTSIDER, since)
+    since = click(app, HOME_DIGEST_UNSUBSCRIBE, "payments", user_id=OUTSIDER)
+    published(app, OUTSIDER, since)
+    with open_session(app.engine) as session:
+        assert queries.digest_subscriptions(session) == []
+    since = click(app, HOME_DIGEST_SCHEDULE, "payments", user_id=OUTSIDER)
+    text = blocks_to_text(filled_modal(app, since)["blocks"])
+    assert text == "That is not a team you lead."
