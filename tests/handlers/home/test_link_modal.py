@@ -96,9 +96,10 @@ def test_a_valid_login_is_claimed_and_waits_for_an_admin(app: RunningApp) -> Non
 
 
 def test_an_invalid_login_is_refused_on_the_form(app: RunningApp) -> None:
-    answer, _since = submit(app, LINK_MODAL, form("copilot", "not a login!"), user_id=ALICE)
+    answer, since = submit(app, LINK_MODAL, form("copilot", "not a login!"), user_id=ALICE)
     assert answer["response_action"] == "errors"
     assert "not a GitHub login" in answer["errors"][LINK_ACCOUNT_BLOCK]
+    published(app, ALICE, since)  # everything after the answer is done
     assert claims(app.engine) == []
     assert admin_messages(app) == []
 
