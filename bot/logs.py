@@ -14,7 +14,6 @@ from typing import Any, Literal, TextIO
 from urllib.parse import unquote
 
 from pythonjsonlogger.json import JsonFormatter
-from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 LogFormat = Literal["text", "json"]
 
@@ -44,7 +43,6 @@ _BOLT_BODY = re.compile(
     re.DOTALL,
 )
 
-_BOLT_TOKEN_NOTICE = warning_client_prioritized_and_token_skipped()
 # slack_sdk's words (web/base_client.py) for a failed attempt and the retry that follows.
 _SLACK_RETRY_LINES = (
     "Failed to send a request to Slack API server",
@@ -162,7 +160,13 @@ class DropBoltTokenNotice(logging.Filter):
     # (built with that same token) takes precedence: nothing for anyone to act on.
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.msg != _BOLT_TOKEN_NOTICE
+        if "slack_bolt" not in sys.modules:  # only Bolt says it; importing Bolt here costs a second
+            return True
+        from slack_bolt.logger.messages import (  # noqa: PLC0415
+            warning_client_prioritized_and_token_skipped,
+        )
+
+        return bool(record.msg != warning_client_prioritized_and_token_skipped())
 
 
 class SlackRetriesAtDebug(logging.Filter):

@@ -9,12 +9,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-from sqlalchemy.engine import Engine, make_url
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
-from storage.engine import make_engine
-from storage.migrate import upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 #: A subcommand's handler: settings and parsed arguments in, exit status out.
 Handler = Callable[[Settings, argparse.Namespace], int]
@@ -23,6 +23,9 @@ Handler = Callable[[Settings, argparse.Namespace], int]
 @contextmanager
 def engine_for(settings: Settings, *, migrate: bool = False) -> Iterator[Engine]:
     """The database for one command, migrated if asked, and closed when the command ends."""
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
     engine = make_engine(settings.database_url)
     try:
         if migrate:
@@ -34,6 +37,8 @@ def engine_for(settings: Settings, *, migrate: bool = False) -> Iterator[Engine]
 
 def database_label(url: str) -> str:
     """The database URL fit to print: the password, if any, masked."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 

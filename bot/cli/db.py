@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from bot.cli.common import Handler, add_command, engine_for
 from bot.settings import Settings
-from storage.migrate import (
-    Migration,
-    MigrationProblem,
-    current_revision,
-    downgrade,
-    migrations,
-    migrations_between,
-    offline_sql,
-    upgrade,
-)
+
+if TYPE_CHECKING:
+    from storage.migrate import Migration
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -85,6 +79,8 @@ def database(settings: Settings, args: argparse.Namespace) -> int:
 
 def apply_migrations(settings: Settings, _args: argparse.Namespace) -> int:
     """Upgrade to the newest migration and say where the database is."""
+    from storage.migrate import current_revision, upgrade
+
     with engine_for(settings) as engine:
         upgrade(engine)
         print(f"database at revision {current_revision(engine) or 'none'}")
@@ -93,6 +89,8 @@ def apply_migrations(settings: Settings, _args: argparse.Namespace) -> int:
 
 def show_current(settings: Settings, _args: argparse.Namespace) -> int:
     """Say which migration the database is at."""
+    from storage.migrate import current_revision
+
     with engine_for(settings) as engine:
         print(f"database at revision {current_revision(engine) or 'none'}")
     return 0
@@ -100,6 +98,8 @@ def show_current(settings: Settings, _args: argparse.Namespace) -> int:
 
 def show_history(settings: Settings, _args: argparse.Namespace) -> int:
     """List the migrations, newest first, marking the head and the database's current one."""
+    from storage.migrate import current_revision, migrations
+
     with engine_for(settings) as engine:
         current = current_revision(engine)
     for migration in migrations():
@@ -115,6 +115,8 @@ def show_history(settings: Settings, _args: argparse.Namespace) -> int:
 
 def undo_migrations(settings: Settings, args: argparse.Namespace) -> int:
     """Downgrade to `args.revision`, after asking unless `--yes`."""
+    from storage.migrate import MigrationProblem, current_revision, downgrade, migrations_between
+
     with engine_for(settings) as engine:
         current = current_revision(engine)
         try:
@@ -156,6 +158,8 @@ def _confirmed(current: str | None, target: str, undone: list[Migration]) -> boo
 
 def print_sql(settings: Settings, args: argparse.Namespace) -> int:
     """Print the offline SQL from `--from` to `--to`."""
+    from storage.migrate import MigrationProblem, offline_sql
+
     try:
         print(offline_sql(settings.database_url, start=args.start, end=args.end), end="")
     except MigrationProblem as exc:

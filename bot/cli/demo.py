@@ -6,25 +6,15 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine, make_url
-
-from bot.blocks.common import blocks_to_text
 from bot.cli.common import add_command, database_label, engine_for, uptake_command
-from bot.cli.myusage import render_myusage
-from bot.demo import DEMO_USER_PREFIX, RealDataError, build_demo, real_data
-from bot.digests.narrative import TemplateNarrative
-from bot.digests.service import build_digest, digest_week
-from bot.figures.publish import publish_releases
-from bot.myusage import MyUsageRequest
-from bot.people import find_person
-from bot.services import Services
 from bot.settings import Settings
-from bot.teams import load_teams, team_people
-from bot.tips.library import default_library
-from bot.tips.service import preview_tip
-from storage.migrate import upgrade
-from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from bot.services import Services
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,6 +51,16 @@ def demo(settings: Settings, args: argparse.Namespace) -> int:
 def _run_demo(
     settings: Settings, *, people: int, days: int, seed: int, command: str, missing: str = ""
 ) -> int:
+    from bot.cli.myusage import render_myusage
+    from bot.demo import DEMO_USER_PREFIX, RealDataError, build_demo, real_data
+    from bot.myusage import MyUsageRequest
+    from bot.people import find_person
+    from bot.services import Services
+    from bot.tips.library import default_library
+    from bot.tips.service import preview_tip
+    from storage.migrate import upgrade
+    from storage.models import utcnow
+
     cannot_answer = f"Uptake cannot answer Slack: {missing} (see .env.example)." if missing else ""
     with engine_for(settings) as engine:
         # Checked before migrating: a database with real people in it is not touched at all.
@@ -114,6 +114,8 @@ def _run_demo(
 
 def myusage_hint(settings: Settings, slack_user_id: str) -> str:
     """A command, to type in the working folder, showing a demo person's last 90 days."""
+    from sqlalchemy.engine import make_url
+
     command = f"{uptake_command()} myusage --user {slack_user_id} --window 90d"
     default = Settings.model_fields["database_url"].get_default(call_default_factory=True)
     if settings.database_url == default:  # uptake.db in this folder: found again from here
@@ -125,6 +127,13 @@ def myusage_hint(settings: Settings, slack_user_id: str) -> str:
 
 def _write_digest_preview(engine: Engine, services: Services) -> None:
     """Make the demo's releases, then write an ordinary squad's digest to the working folder."""
+    from bot.blocks.common import blocks_to_text
+    from bot.digests.narrative import TemplateNarrative
+    from bot.digests.service import build_digest, digest_week
+    from bot.figures.publish import publish_releases
+    from bot.teams import load_teams, team_people
+    from storage.models import utcnow
+
     now = utcnow()
     publish_releases(engine=engine, settings=services.settings, now=now)
     teams = load_teams(engine, services.settings.team_sources)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from bot.blocks.common import blocks_to_text
 from bot.cli.common import add_command, engine_for
-from bot.myusage import MyUsageRequest, parse_myusage, summary_for_operator
-from bot.services import Services
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.myusage import MyUsageRequest
+    from bot.services import Services
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,6 +31,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def myusage(settings: Settings, args: argparse.Namespace) -> int:
     """Print one person's /myusage summary."""
+    from bot.myusage import parse_myusage
+    from bot.services import Services
+
     request = parse_myusage(args.window)
     if request.kind != "summary":
         print("uptake myusage: --window must be 7d, 28d or 90d", file=sys.stderr)
@@ -47,5 +52,8 @@ def render_myusage(
     services: Services, slack_user_id: str | None, email: str | None, request: MyUsageRequest
 ) -> str | None:
     """The person's /myusage summary as plain text (audited); None for no such person."""
+    from bot.blocks.common import blocks_to_text
+    from bot.myusage import summary_for_operator
+
     answer = summary_for_operator(services, slack_user_id, email, request.window_days)
     return None if answer is None else blocks_to_text(answer[0])

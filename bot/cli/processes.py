@@ -7,20 +7,16 @@ import logging
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
-from waitress import serve
-
-from bot.app import create_app, make_client
 from bot.cli.common import add_command, engine_for, timestamp
-from bot.cli.demo import run_demo_instead
-from bot.clock import build_scheduler, job_specs, run_job
-from bot.ops.heartbeat import beating
-from bot.ops.metrics import process_registry, serve_metrics
 from bot.settings import Settings
-from bot.socket_mode import PromptSocketModeHandler
-from bot.web import UptakeWSGI
-from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+# What each command runs is imported when it runs: `uptake --help` and the other commands
+# need neither Bolt, nor the WSGI server, nor the scheduler.
 
 logger = logging.getLogger("uptake")
 
@@ -78,6 +74,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def start(settings: Settings, args: argparse.Namespace) -> int:
     """Answer Slack if credentials are set, else show the demo."""
+    from bot.cli.demo import run_demo_instead
+
     if not settings.has_slack_credentials:
         return run_demo_instead(settings, missing_slack_credentials(settings))
     with engine_for(settings, migrate=True):
@@ -96,6 +94,11 @@ def missing_slack_credentials(settings: Settings) -> str:
 
 def serve_http(settings: Settings, _args: argparse.Namespace) -> int:
     """Serve Slack's HTTP requests with the production WSGI server."""
+    from waitress import serve
+
+    from bot.app import create_app
+    from bot.web import UptakeWSGI
+
     if settings.slack_bot_token is None or settings.slack_signing_secret is None:
         print(
             "uptake serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (see .env.example)",
@@ -118,6 +121,10 @@ def serve_http(settings: Settings, _args: argparse.Namespace) -> int:
 
 def socket(settings: Settings, _args: argparse.Namespace) -> int:
     """Answer Slack over a Socket Mode connection until stopped (SIGTERM or Ctrl-C)."""
+    from bot.app import create_app
+    from bot.ops.heartbeat import beating
+    from bot.socket_mode import PromptSocketModeHandler
+
     if settings.slack_bot_token is None or settings.slack_app_token is None:
         print("uptake socket needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN", file=sys.stderr)
         return 2
@@ -146,6 +153,9 @@ def socket(settings: Settings, _args: argparse.Namespace) -> int:
 
 def clock(settings: Settings, _args: argparse.Namespace) -> int:
     """Run every scheduled job on its schedule until stopped."""
+    from bot.clock import build_scheduler, job_specs
+    from bot.ops.metrics import process_registry, serve_metrics
+
     client = clock_client(settings)
     with engine_for(settings, migrate=True) as engine:
         scheduler = build_scheduler(job_specs(settings, engine, client))
@@ -165,6 +175,8 @@ def clock(settings: Settings, _args: argparse.Namespace) -> int:
 
 def clock_client(settings: Settings) -> WebClient | None:
     """The clock's Slack client; without SLACK_BOT_TOKEN, none, and a warning saying so."""
+    from bot.app import make_client
+
     if settings.slack_bot_token is None:
         logger.warning(
             "clock: SLACK_BOT_TOKEN is not set, so tips and digests queue in the outbox "
@@ -176,6 +188,10 @@ def clock_client(settings: Settings) -> WebClient | None:
 
 def jobs(settings: Settings, _args: argparse.Namespace) -> int:
     """Print each scheduled job and when it runs next."""
+    from bot.app import make_client
+    from bot.clock import job_specs
+    from storage.models import utcnow
+
     client = make_client(settings) if settings.slack_bot_token else None
     with engine_for(settings) as engine:
         # The same jobs the clock registers, read without a scheduler (which would log each).
@@ -190,6 +206,9 @@ def jobs(settings: Settings, _args: argparse.Namespace) -> int:
 
 def run_one_job(settings: Settings, args: argparse.Namespace) -> int:
     """Run one named job once, at `--now` if given."""
+    from bot.app import make_client
+    from bot.clock import job_specs, run_job
+
     client = make_client(settings) if settings.slack_bot_token else None
     with engine_for(settings, migrate=True) as engine:
         specs = job_specs(settings, engine, client)

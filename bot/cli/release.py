@@ -6,17 +6,8 @@ import argparse
 import json
 import sys
 
-from bot.blocks.common import blocks_to_text
-from bot.blocks.teamusage import teamusage_blocks
 from bot.cli.common import add_command, engine_for
-from bot.figures.periods import parse_period
-from bot.figures.publish import publish_releases
-from bot.figures.releases import read_releases
 from bot.settings import Settings
-from bot.teams import find_team, load_teams
-from storage import queries
-from storage.engine import session as open_session
-from storage.models import utcnow
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,6 +37,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def show_release(settings: Settings, args: argparse.Namespace) -> int:
     """Print one team's release for one period."""
+    from bot.blocks.common import blocks_to_text
+    from bot.blocks.teamusage import teamusage_blocks
+    from bot.figures.periods import parse_period
+    from bot.figures.releases import read_releases
+    from bot.teams import find_team, load_teams
+    from storage import queries
+    from storage.engine import session as open_session
+    from storage.models import utcnow
+
     now = utcnow()
     period = parse_period(args.period, now.date())
     if period is None:
@@ -90,6 +90,9 @@ def show_release(settings: Settings, args: argparse.Namespace) -> int:
 
 def make_releases(settings: Settings, _args: argparse.Namespace) -> int:
     """Make every due release now."""
+    from bot.figures.publish import publish_releases
+    from storage.models import utcnow
+
     with engine_for(settings, migrate=True) as engine:
         made = publish_releases(engine=engine, settings=settings, now=utcnow())
     print(f"Made {made} release(s).")

@@ -6,19 +6,39 @@ import argparse
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from bot.app import make_client
 from bot.cli.common import add_command, date, engine_for
-from bot.collectors.registry import SOURCE_NAMES, SOURCES, build_collectors
-from bot.jobs import sync_directory
 from bot.settings import Settings
-from bot.sync import Progress, sync_all
-from storage import queries
-from storage.engine import session as open_session
-from storage.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.collectors.base import Collector
+    from bot.sync import Progress
+
+# The collectors (and the vendors' SDKs) are imported when a command here runs, not for the
+# parser.
+
+
+class _SourceNames:
+    """The usage sources' names for `--source`, read from the registry only when asked."""
+
+    def __iter__(self) -> Iterator[str]:
+        from bot.collectors.registry import SOURCE_NAMES
+
+        return iter(SOURCE_NAMES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in tuple(self)
+
+
+def build_collectors(settings: Settings, *, only: str | None = None) -> list[Collector]:
+    """The enabled sources' collectors (or only the one named)."""
+    from bot.collectors import registry
+
+    return registry.build_collectors(settings, only=only)
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +50,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="pull usage from the vendor APIs (incremental, or a backfill with --since)",
         example="uptake sync --source copilot --since 2026-10-01",
     )
-    sync.add_argument("--source", choices=SOURCE_NAMES, help="only this source")
+    sync.add_argument(
+        "--source",
+        choices=_SourceNames(),
+        metavar="SOURCE",  # listing the choices here would import every collector
+        help="only this source, as `uptake sources` names it",
+    )
     sync.add_argument("--since", type=date, help="first day to pull, YYYY-MM-DD")
     sync.add_argument("--until", type=date, help="last day to pull, YYYY-MM-DD")
     add_command(
@@ -51,6 +76,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def sync_usage(settings: Settings, args: argparse.Namespace) -> int:
     """Pull usage from every enabled source (or one) and say what each wrote."""
+    from bot.sync import sync_all
+    from storage.models import utcnow
+
     if args.since and args.until and args.since > args.until:
         print("uptake sync: --since is after --until", file=sys.stderr)
         return 2
@@ -120,6 +148,9 @@ class _ProgressBars:
 
 def people(settings: Settings, _args: argparse.Namespace) -> int:
     """Load the Slack directory and link accounts by verified email."""
+    from bot.app import make_client
+    from bot.jobs import sync_directory
+
     if settings.slack_bot_token is None:
         print("uptake people needs SLACK_BOT_TOKEN (with users:read.email)", file=sys.stderr)
         return 2
@@ -131,6 +162,10 @@ def people(settings: Settings, _args: argparse.Namespace) -> int:
 
 def sources(settings: Settings, _args: argparse.Namespace) -> int:
     """Print each usage source: off (and what to set) or on with its sync state."""
+    from bot.collectors.registry import SOURCES
+    from storage import queries
+    from storage.engine import session as open_session
+
     with engine_for(settings, migrate=True) as engine, open_session(engine) as session:
         states = {state.source: state for state in queries.sync_states(session)}
     for source in SOURCES:

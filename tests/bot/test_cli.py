@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from bot.cli import build_parser, main
+from bot.cli import COMMAND_MODULES, build_parser, main, parser_for
 from bot.cli.demo import myusage_hint
 from bot.cli.processes import clock_client, missing_slack_credentials
 from storage import queries
@@ -297,6 +297,43 @@ def test_every_command_help_has_a_description_options_and_an_example() -> None:
         if name not in text.split("example:")[-1]:
             missing.append(f"{name}: the example does not run `{name}`")
     assert not missing, "\n".join(missing)
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[str]:
+    return [
+        name
+        for action in parser._actions
+        if isinstance(action, argparse._SubParsersAction)
+        for name in action.choices
+    ]
+
+
+def test_each_command_is_parsed_by_its_own_module_alone() -> None:
+    assert _commands(build_parser()) == [
+        name for names in COMMAND_MODULES.values() for name in names
+    ]
+    for module, names in COMMAND_MODULES.items():
+        assert _commands(build_parser([module])) == list(names)
+        for name in names:
+            assert _commands(parser_for([name, "--help"])) == list(names)
+    assert _commands(parser_for(["--help"])) == _commands(build_parser())
+    assert _commands(parser_for(["no-such-command"])) == _commands(build_parser())
+
+
+def test_a_command_loads_neither_bolt_nor_openai_unless_it_runs_them() -> None:
+    script = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "try:\n"
+        "    main(['db', 'upgrade', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('loaded:', *(m for m in ('slack_bolt', 'openai', 'bot.app') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[-1]  # after the command's help
+    assert loaded == "loaded:"
 
 
 def test_jobs_lists_the_schedule_without_scheduler_noise(
