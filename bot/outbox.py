@@ -18,6 +18,15 @@ conversation's recent history (`include_all_metadata`) for the key carried as me
 metadata (for a file upload, a file with its title), and records that `ts` instead of posting
 again. First attempts skip the check, so the common path costs one API call.
 
+A message queued with a chart (`chart`: a spec from bot/charts/spec.py) has it drawn and
+uploaded privately (shared with no conversation, so nothing shows) before its post, which
+shows it in an image block. The file's id is written to the row, with the claim renewed,
+before posting, so a retry reuses that upload instead of making another; an upload whose id
+was never written is an orphaned private file, seen by nobody. The post stays the one visible
+act, so the invariant below is unchanged. If the chart cannot be drawn or Slack refuses the
+upload for good, the message goes without it; if Slack is not ready to show a file it has just
+taken, the post is tried again shortly, and without the image after `CHART_ATTEMPTS`.
+
 It holds as long as: each Slack call ends within the sender's timeout (`SEND_TIMEOUT`, a
 small part of `LEASE`), so no post is in flight after its lease ran out; Slack records a post,
 if at all, before the sender's call for it ends (answered, dropped or timed out); senders'
@@ -34,6 +43,7 @@ import http.client
 import logging
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +53,17 @@ from sqlalchemy.engine import Engine
 
 from bot.digests.audience import DIGEST_KINDS, may_still_send
 from bot.ops.metrics import record_delivery
+from bot.outbox_charts import blocks_with_chart
+from bot.slack_files import refers_to_unready_file
 from storage.engine import session as open_session
 from storage.models import OutboxMessage, OutboxState
-from storage.outbox import claim_due_messages, enqueue_message, finish_message, renew_claim
+from storage.outbox import (
+    claim_due_messages,
+    enqueue_message,
+    finish_message,
+    renew_claim,
+    replace_payload,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +73,8 @@ CLAIM_BATCH = 10  # claims stay small, so a slow batch holds few messages
 SEND_TIMEOUT = 20  # seconds a Slack call may take; a message's calls fit well inside LEASE
 MAX_ATTEMPTS = 8
 HISTORY_WINDOW = 50
+CHART_ATTEMPTS = 3  # posts refused because Slack is not ready to show the just-uploaded chart
+CHART_READY_WAIT = 10  # seconds before trying such a post again
 # What a call that ended without a readable answer raises: Slack may or may not have acted.
 UNKNOWN_OUTCOMES = (SlackClientError, OSError, http.client.HTTPException, ValueError)
 # Slack errors that no retry can fix.
@@ -92,50 +112,70 @@ class DeliveryReport:
     lost: int = 0  # not sent by this run: its claim ran out and another sender holds it
 
 
-def enqueue(
-    engine: Engine,
-    *,
-    key: str,
-    kind: str,
-    channel: str,
-    text: str,
-    blocks: list[dict[str, Any]] | None = None,
-    person_id: int | None = None,
-    now: dt.datetime | None = None,
-    not_before: dt.datetime | None = None,
-    expires_at: dt.datetime | None = None,
-    file: tuple[bytes, str, str] | None = None,
-    team_id: int | None = None,
-) -> bool:
-    """Write a message to the outbox, due at `not_before` (default `now`).
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to write to the outbox (see `enqueue` for what each field means)."""
+
+    key: str
+    kind: str
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    person_id: int | None = None
+    not_before: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    file: tuple[bytes, str, str] | None = None
+    team_id: int | None = None
+    chart: Mapping[str, Any] | None = None
+
+    def payload(self) -> dict[str, Any]:
+        """What the outbox row stores for the sender."""
+        file = self.file
+        return {
+            "text": self.text,
+            "blocks": self.blocks or [],
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "file": None
+            if file is None
+            else {
+                "base64": base64.b64encode(file[0]).decode(),
+                "filename": file[1],
+                "title": file[2],
+            },
+            **({"team_id": self.team_id} if self.team_id is not None else {}),
+            **({"chart": dict(self.chart)} if self.chart is not None else {}),
+        }
+
+
+def enqueue(engine: Engine, *, now: dt.datetime | None = None, **fields: Any) -> bool:
+    """Write a message (the fields of `OutgoingMessage`) to the outbox, due at `not_before`
+    (default `now`).
 
     False when the key was already there: nothing is added, so re-running a job is safe.
     `file` is (content, filename, title) for an upload instead of a message; its title must be
     unique in the conversation: it is how a retry recognises an upload that already happened.
     `team_id` names the team a digest is about: its recipient is checked again before sending.
+    `chart` is a chart spec (bot/charts/spec.py), drawn and shown inside the message when sent.
     """
+    return enqueue_many(engine, [OutgoingMessage(**fields)], now=now) == 1
+
+
+def enqueue_many(
+    engine: Engine, messages: Sequence[OutgoingMessage], *, now: dt.datetime | None = None
+) -> int:
+    """Write many messages in one transaction; how many were new (see `enqueue`)."""
+    added = 0
     with open_session(engine) as session:
-        added = enqueue_message(
-            session,
-            key=key,
-            kind=kind,
-            channel=channel,
-            payload={
-                "text": text,
-                "blocks": blocks or [],
-                "expires_at": expires_at.isoformat() if expires_at else None,
-                "file": None
-                if file is None
-                else {
-                    "base64": base64.b64encode(file[0]).decode(),
-                    "filename": file[1],
-                    "title": file[2],
-                },
-                **({"team_id": team_id} if team_id is not None else {}),
-            },
-            person_id=person_id,
-            not_before=not_before or now,
-        )
+        for message in messages:
+            added += enqueue_message(
+                session,
+                key=message.key,
+                kind=message.kind,
+                channel=message.channel,
+                payload=message.payload(),
+                person_id=message.person_id,
+                not_before=message.not_before or now,
+            )
         session.commit()
     return added
 
@@ -207,7 +247,7 @@ def _deliver_claimed(
     if not held:
         logger.info("outbox %s: claim lost before sending, left to its new holder", message.id)
         return "lost"
-    outcome, state, ts, error, retry_at = _deliver_one(engine, client, message, clock)
+    outcome, state, ts, error, retry_at = _deliver_one(engine, client, message, token, clock)
     with open_session(engine) as session:
         recorded = finish_message(
             session,
@@ -226,9 +266,12 @@ def _deliver_claimed(
     return outcome
 
 
+Outcome = tuple[str, OutboxState, str | None, str | None, dt.datetime | None]
+
+
 def _deliver_one(
-    engine: Engine, client: WebClient, message: OutboxMessage, clock: _SenderClock
-) -> tuple[str, OutboxState, str | None, str | None, dt.datetime | None]:
+    engine: Engine, client: WebClient, message: OutboxMessage, token: str, clock: _SenderClock
+) -> Outcome:
     key = message.idempotency_key
     now = clock()
     # A digest's reader may have left the team (or its channel been unsubscribed) since it was
@@ -249,14 +292,9 @@ def _deliver_one(
             if ts is not None:
                 logger.info("outbox %s: already delivered, recording it", message.id)
                 return ("already_sent", OutboxState.SENT, ts, None, None)
-        response = client.chat_postMessage(
-            channel=message.channel,
-            text=message.payload.get("text", ""),
-            blocks=message.payload.get("blocks") or None,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
-            unfurl_links=False,
-        )
-        return ("sent", OutboxState.SENT, str(response["ts"]), None, None)
+        if message.payload.get("chart"):
+            return _post_with_chart(engine, client, message, token, clock)
+        return _post(client, message, list(message.payload.get("blocks") or []))
     except SlackApiError as exc:
         error = str(exc.response.get("error", "unknown_error"))
         status = exc.response.status_code
@@ -273,9 +311,54 @@ def _deliver_one(
         )
 
 
-def _upload_file(
-    client: WebClient, message: OutboxMessage, upload: dict[str, Any]
-) -> tuple[str, OutboxState, str | None, str | None, dt.datetime | None]:
+def _post_with_chart(
+    engine: Engine,
+    client: WebClient,
+    message: OutboxMessage,
+    token: str,
+    clock: _SenderClock,
+) -> Outcome:
+    """Post a message with its chart inside (bot/outbox_charts.py), or without it when Slack
+    still refuses to show the upload after CHART_ATTEMPTS attempts."""
+    chart: dict[str, Any] = message.payload["chart"]
+    blocks: list[dict[str, Any]] = list(message.payload.get("blocks") or [])
+
+    def remember(payload: dict[str, Any]) -> bool:
+        assert message.id is not None
+        with open_session(engine) as session:
+            return replace_payload(session, message.id, token, payload, now=clock(), lease=LEASE)
+
+    with_chart = blocks_with_chart(client, message, chart, blocks, remember=remember)
+    if with_chart is None:
+        logger.info("outbox %s: claim lost before posting, left to its holder", message.id)
+        return ("lost", OutboxState.PENDING, None, "claim lost", clock())
+    try:
+        return _post(client, message, with_chart)
+    except SlackApiError as exc:
+        if not refers_to_unready_file(exc):
+            raise
+        if message.attempts < CHART_ATTEMPTS:  # refused, so nothing was posted: again soon
+            soon = clock() + dt.timedelta(seconds=CHART_READY_WAIT)
+            return _retry_or_fail(message, "chart not ready", soon)
+    logger.warning("outbox %s: its chart is still refused, sent without it", message.id)
+    return _post(client, message, blocks)
+
+
+def _post(client: WebClient, message: OutboxMessage, blocks: list[dict[str, Any]]) -> Outcome:
+    response = client.chat_postMessage(
+        channel=message.channel,
+        text=message.payload.get("text", ""),
+        blocks=blocks or None,
+        metadata={
+            "event_type": METADATA_EVENT,
+            "event_payload": {"key": message.idempotency_key},
+        },
+        unfurl_links=False,
+    )
+    return ("sent", OutboxState.SENT, str(response["ts"]), None, None)
+
+
+def _upload_file(client: WebClient, message: OutboxMessage, upload: dict[str, Any]) -> Outcome:
     """Upload a file (a digest chart) with the two-step external upload, at most once.
 
     A file's title carries the idempotency key's own words, so after an unknown outcome the
@@ -302,9 +385,7 @@ def _upload_file(
     return ("sent", OutboxState.SENT, str(files[0].get("id", "")), None, None)
 
 
-def _retry_or_fail(
-    message: OutboxMessage, problem: str, retry_at: dt.datetime
-) -> tuple[str, OutboxState, str | None, str | None, dt.datetime | None]:
+def _retry_or_fail(message: OutboxMessage, problem: str, retry_at: dt.datetime) -> Outcome:
     if message.attempts >= MAX_ATTEMPTS:
         logger.error(
             "outbox %s: %s after %d attempts, giving up", message.id, problem, message.attempts

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from storage import queries
 from storage.models import DigestSubscription, Person, Team
@@ -23,38 +24,68 @@ class DigestStanding:
     manages_above: bool  # a manager of a team the team sits under
 
 
-def _teams_above(session: Session, team_id: int) -> set[int]:
+_CHUNK = 5_000  # recipients per query
+
+
+def digest_standing(session: Session, team_id: int, recipient: str) -> DigestStanding:
+    """The recipient's (Slack user or channel id) standing in the team, as stored now."""
+    return digest_standings(session, [(team_id, recipient)])[(team_id, recipient)]
+
+
+def digest_standings(
+    session: Session, pairs: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], DigestStanding]:
+    """Each (team id, recipient)'s standing, read with a few queries however many there are."""
+    recipients = sorted({recipient for _, recipient in pairs})
+    subscriptions: dict[tuple[int, str], bool] = {}
+    people: dict[str, int] = {}
+    for start in range(0, len(recipients), _CHUNK):
+        part = recipients[start : start + _CHUNK]
+        for team_id, recipient, active in session.execute(
+            sa.select(
+                col(DigestSubscription.team_id),
+                col(DigestSubscription.recipient),
+                col(DigestSubscription.active),
+            ).where(col(DigestSubscription.recipient).in_(part))
+        ):
+            subscriptions.setdefault((team_id, recipient), active)
+        for person_id, slack_id in session.execute(
+            sa.select(col(Person.id), col(Person.slack_user_id))
+            .where(col(Person.slack_user_id).in_(part))
+            .order_by(col(Person.id))
+        ):
+            people.setdefault(slack_id, person_id)
+    roles = queries.direct_team_roles_of(session, sorted(set(people.values())))
+    parents: dict[int, int | None] = {
+        team_id: parent_id
+        for team_id, parent_id in session.execute(sa.select(col(Team.id), col(Team.parent_id)))
+    }
+    found: dict[tuple[int, str], DigestStanding] = {}
+    for team_id, recipient in pairs:
+        subscription = subscriptions.get((team_id, recipient))
+        person = people.get(recipient)
+        if person is None:
+            found[(team_id, recipient)] = DigestStanding(subscription, False, False, False, False)
+            continue
+        own = roles.get(person, set())
+        found[(team_id, recipient)] = DigestStanding(
+            subscription=subscription,
+            is_person=True,
+            member=(team_id, "member") in own,
+            manager=(team_id, "manager") in own,
+            manages_above=any((team, "manager") in own for team in _teams_above(parents, team_id)),
+        )
+    return found
+
+
+def _teams_above(parents: Mapping[int, int | None], team_id: int) -> set[int]:
     """The teams `team_id` sits under, walking up parents (a cycle stops the walk)."""
     found: set[int] = set()
     current: int | None = team_id
     while current is not None:
-        parent = session.execute(
-            sa.select(col(Team.parent_id)).where(col(Team.id) == current)
-        ).scalar_one_or_none()
+        parent = parents.get(current)
         if parent is None or parent in found or parent == team_id:
             break
         found.add(parent)
         current = parent
     return found
-
-
-def digest_standing(session: Session, team_id: int, recipient: str) -> DigestStanding:
-    """The recipient's (Slack user or channel id) standing in the team, as stored now."""
-    row = session.exec(
-        select(DigestSubscription).where(
-            DigestSubscription.team_id == team_id, DigestSubscription.recipient == recipient
-        )
-    ).first()
-    subscription = None if row is None else row.active
-    person = session.exec(select(Person).where(Person.slack_user_id == recipient)).first()
-    if person is None or person.id is None:
-        return DigestStanding(subscription, False, False, False, False)
-    roles = set(queries.direct_team_roles(session, person.id))
-    above = _teams_above(session, team_id)
-    return DigestStanding(
-        subscription=subscription,
-        is_person=True,
-        member=(team_id, "member") in roles,
-        manager=(team_id, "manager") in roles,
-        manages_above=any((team, "manager") in roles for team in above),
-    )

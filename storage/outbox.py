@@ -124,6 +124,31 @@ def renew_claim(
     False means the claim was lost (its lease ran out, or another sender took the message):
     the caller must not send it.
     """
+    return _update_held(session, message_id, token, now=now, claimed_until=now + lease)
+
+
+def replace_payload(
+    session: Session,
+    message_id: int,
+    token: str,
+    payload: Mapping[str, Any],
+    *,
+    now: dt.datetime,
+    lease: dt.timedelta,
+) -> bool:
+    """Store a new payload for a message this sender still holds, renewing its claim.
+
+    False (nothing stored) when the claim was lost, exactly as `renew_claim`.
+    """
+    return _update_held(
+        session, message_id, token, now=now, claimed_until=now + lease, payload=dict(payload)
+    )
+
+
+def _update_held(
+    session: Session, message_id: int, token: str, *, now: dt.datetime, **values: Any
+) -> bool:
+    """Set `values` on a message if this sender's claim on it holds and has not run out."""
     result = session.execute(
         sa.update(OutboxMessage)
         .where(
@@ -132,7 +157,7 @@ def renew_claim(
             col(OutboxMessage.state) == OutboxState.SENDING.value,
             col(OutboxMessage.claimed_until) > now,
         )
-        .values(claimed_until=now + lease)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -358,26 +359,6 @@ def person_usage(
     return list(identities.values()), counted_once(rows)
 
 
-def person_active_days(
-    session: Session, person_id: int, since: dt.date, until: dt.date
-) -> list[dt.date]:
-    """The days, `since` to `until` inclusive, with any active use on the person's verified
-    accounts: all a trend needs, far fewer rows than `person_usage` for the same days."""
-    statement = (
-        sa.select(col(DailyUsage.day))
-        .distinct()
-        .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
-        .where(
-            col(Identity.person_id) == person_id,
-            col(Identity.verified).is_(True),
-            col(DailyUsage.active).is_(True),
-            col(DailyUsage.day) >= since,
-            col(DailyUsage.day) <= until,
-        )
-    )
-    return list(session.connection().execute(statement).scalars())
-
-
 def usage_rows_for_person(
     session: Session, person_id: int, since: dt.date, until: dt.date
 ) -> list[UsageRow]:
@@ -613,23 +594,29 @@ def people_by_slack_ids(session: Session, slack_user_ids: Iterable[str]) -> dict
 
 def direct_team_roles(session: Session, person_id: int) -> list[tuple[int, str]]:
     """(team id, role) for the person's own memberships, including vendor teams."""
-    roles = [
-        (team_id, role)
-        for team_id, role in session.execute(
-            sa.select(col(Membership.team_id), col(Membership.role)).where(
-                col(Membership.person_id) == person_id
-            )
-        )
-    ]
-    roles += [
-        (team_id, "member")
-        for (team_id,) in session.execute(
-            sa.select(col(VendorTeamMember.team_id))
+    return sorted(direct_team_roles_of(session, [person_id]).get(person_id, set()))
+
+
+def direct_team_roles_of(
+    session: Session, person_ids: Sequence[int]
+) -> dict[int, set[tuple[int, str]]]:
+    """Each person's (team id, role)s of their own memberships, including vendor teams."""
+    roles: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    for start in range(0, len(person_ids), _MAX_PARAMS):
+        part = list(person_ids[start : start + _MAX_PARAMS])
+        for person_id, team_id, role in session.execute(
+            sa.select(
+                col(Membership.person_id), col(Membership.team_id), col(Membership.role)
+            ).where(col(Membership.person_id).in_(part))
+        ):
+            roles[person_id].add((team_id, role))
+        for person_id, team_id in session.execute(
+            sa.select(col(Identity.person_id), col(VendorTeamMember.team_id))
             .join(Identity, col(Identity.id) == col(VendorTeamMember.identity_id))
-            .where(col(Identity.person_id) == person_id, col(Identity.verified).is_(True))
-        )
-    ]
-    return roles
+            .where(col(Identity.person_id).in_(part), col(Identity.verified).is_(True))
+        ):
+            roles[person_id].add((team_id, "member"))
+    return dict(roles)
 
 
 def team_members(session: Session, team_ids: Iterable[int]) -> set[int]:

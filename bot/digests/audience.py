@@ -9,9 +9,11 @@ team on demand (`/teamusage TEAM`, audited), not through a standing subscription
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.engine import Engine
 
-from storage.audience import digest_standing
+from storage.audience import DigestStanding, digest_standing, digest_standings
 from storage.engine import session as open_session
 from storage.models import OutboxMessage
 
@@ -24,6 +26,17 @@ def may_receive_digest(engine: Engine, team_id: int, recipient: str) -> bool:
     """True while `recipient` (a Slack user or channel id) may get the team's digest."""
     with open_session(engine) as session:
         standing = digest_standing(session, team_id, recipient)
+    return _allowed(standing, recipient)
+
+
+def may_receive_digests(engine: Engine, pairs: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (team id, recipient) pairs that may get the team's digest, read all at once."""
+    with open_session(engine) as session:
+        standings = digest_standings(session, pairs)
+    return {pair for pair, standing in standings.items() if _allowed(standing, pair[1])}
+
+
+def _allowed(standing: DigestStanding, recipient: str) -> bool:
     if standing.subscription is False:
         return False
     if not standing.is_person:

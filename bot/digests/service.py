@@ -7,12 +7,10 @@ digest when it is back the same week (never last week's, late).
 
 from __future__ import annotations
 
-import collections
+import dataclasses
 import datetime as dt
 import logging
-import multiprocessing
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -26,16 +24,18 @@ from bot.blocks.digest import (
 )
 from bot.blocks.teamusage import change_points
 from bot.charts import TrendPoint, trend_chart_png
-from bot.digests.audience import may_receive_digest
+from bot.charts.spec import trend_spec
+from bot.digests.audience import may_receive_digests
 from bot.digests.narrative import NarrativeWriter, digest_facts
 from bot.figures.periods import Period, last_complete
-from bot.figures.releases import ACCEPTANCE, Release, read_releases
+from bot.figures.releases import ACCEPTANCE, Release, read_releases, read_team_releases
 from bot.local_time import local_week, next_weekly_time, zone
-from bot.outbox import enqueue
+from bot.outbox import OutgoingMessage, enqueue_many
 from bot.teams import TeamRef, load_teams
 from bot.tools import COPILOT, tool_label
 from storage import queries
 from storage.engine import session as open_session
+from storage.models import SyncState
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +131,14 @@ def digest_week(now: dt.datetime, tz: str) -> Period:
     return last_complete(now.astimezone(zone(tz)).date())
 
 
+def trend_history(week: Period) -> list[Period]:
+    """The TREND_WEEKS weeks a digest about `week` draws, newest first."""
+    history = [week]
+    for _ in range(TREND_WEEKS - 1):
+        history.append(history[-1].previous())
+    return history
+
+
 def build_digest(
     engine: Engine,
     team: TeamRef,
@@ -141,16 +149,35 @@ def build_digest(
     with_chart: bool = True,
 ) -> Digest | None:
     """The digest of `team` for `week`, from its stored releases; None until they are made."""
-    history = [week]
-    for _ in range(TREND_WEEKS - 1):
-        history.append(history[-1].previous())
-    releases = read_releases(engine, team, history)
+    releases = read_releases(engine, team, trend_history(week))
+    with open_session(engine) as session:
+        freshness = tuple(queries.sync_states(session))
+    digest = digest_from(releases, week=week, freshness=freshness, now=now, narrative=narrative)
+    if digest is not None and with_chart and digest.trend:
+        png = trend_chart_png(list(digest.trend), title=chart_title(team))
+        digest = dataclasses.replace(digest, chart=png)
+    return digest
+
+
+def chart_title(team: TeamRef) -> str:
+    """The title of a team's trend chart."""
+    return f"{team.name}: weekly active share (~)"
+
+
+def digest_from(
+    releases: Mapping[str, Release],
+    *,
+    week: Period,
+    freshness: Sequence[SyncState],
+    now: dt.datetime,
+    narrative: NarrativeWriter,
+) -> Digest | None:
+    """The digest for `week` from a team's stored releases of its trend weeks (by period name),
+    with its trend but no chart drawn; None until the week's release is made."""
     release = releases.get(week.name)
     if release is None:
         return None
     previous = releases.get(week.previous().name)
-    with open_session(engine) as session:
-        freshness = tuple(queries.sync_states(session))
     if not release.visible:
         blocks = small_team_digest_blocks(release)
         return Digest(release, blocks, blocks_to_text(blocks), None, quiet=False)
@@ -174,30 +201,13 @@ def build_digest(
     # The chart plots the same stored releases the text quotes: it cannot show more.
     trend = tuple(
         TrendPoint(f"{period.start:%d %b}", shown.share("active") if shown else None)
-        for period in reversed(history)
+        for period in reversed(trend_history(week))
         for shown in [releases.get(period.name)]
     )
-    chart = (
-        trend_chart_png(list(trend), title=f"{team.name}: weekly active share (~)")
-        if with_chart
-        else None
-    )
-    return Digest(release, blocks, digest_title(release), chart, quiet=False, trend=trend)
+    return Digest(release, blocks, digest_title(release), None, quiet=False, trend=trend)
 
 
-CHART_WORKERS = 2  # chart processes: matplotlib draws under one lock per process
-_POOL_MIN_CHARTS = 4  # fewer charts than this are drawn inline (no process start-up)
-_IN_FLIGHT = 2  # charts waiting in the pool per worker: bounded memory
-
-
-@dataclass(slots=True)
-class _Chart:
-    """A team's trend chart to draw once, and the digests (outbox keys) it goes with."""
-
-    team: TeamRef
-    about: Period
-    trend: tuple[TrendPoint, ...]
-    recipients: list[tuple[str, str]]  # (outbox key of the digest, recipient)
+TEAMS_PER_READ = 250  # teams whose trend releases are read (and digests queued) at once
 
 
 def send_weekly_digests(
@@ -206,16 +216,15 @@ def send_weekly_digests(
     team_sources: Sequence[str],
     narrative: NarrativeWriter,
     now: dt.datetime,
-    chart_workers: int = CHART_WORKERS,
 ) -> int:
     """Put every digest that is due this local week in the outbox (once per key).
 
     A digest whose week has no release yet (its data is still coming in) is left for a later
-    run in the same week; the outbox key makes every run after the first a no-op. Each digest
-    is queued as soon as it is built and then dropped; only its chart's dozen trend points are
-    kept, and the charts (one per team, however many recipients) are drawn afterwards in a
-    small process pool and queued as each is ready. A crash between the two loses a chart,
-    never a digest: the next run sees the digest queued and sends nothing twice.
+    run in the same week; the outbox key makes every run after the first a no-op. Recipients
+    are checked, and releases read, for many at a time; a digest is built once per team and
+    week and queued for each of its recipients. Its chart goes with it as a spec (the trend's
+    dozen points): the outbox's sender draws it when it sends the digest, so this job draws
+    nothing.
     """
     teams = load_teams(engine, team_sources)
     due: list[tuple[Recipient, str, Period]] = []
@@ -228,107 +237,70 @@ def send_weekly_digests(
         due.append((recipient, key, digest_week(now, recipient.tz)))
     with open_session(engine) as session:
         queued_before = queries.outbox_states([key for _, key, _ in due], session=session)
-    charts: dict[tuple[int, str], _Chart] = {}
+        freshness = tuple(queries.sync_states(session))
+    waiting = [item for item in due if item[1] not in queued_before]  # not queued or sent yet
+    # Left the team (or unsubscribed) since subscribing: see audience.py.
+    allowed = may_receive_digests(engine, [(r.team.id, r.recipient) for r, _, _ in waiting])
+    by_team: dict[tuple[int, str], list[tuple[Recipient, str, Period]]] = {}
+    for recipient, key, about in waiting:
+        if (recipient.team.id, recipient.recipient) in allowed:
+            by_team.setdefault((recipient.team.id, about.name), []).append((recipient, key, about))
+    groups = list(by_team.values())
     queued = 0
-    # Recipients are sorted by team: only the current team's digest is held, and everyone who
-    # gets one team's digest for one week gets the same one.
-    current: tuple[int, str] | None = None
-    digest: Digest | None = None
-    for recipient, key, about in due:
-        if key in queued_before:
-            continue  # already queued or sent this week
-        if not may_receive_digest(engine, recipient.team.id, recipient.recipient):
-            continue  # left the team (or unsubscribed) since subscribing: see audience.py
-        if current != (recipient.team.id, about.name):
-            current, digest = (recipient.team.id, about.name), None
-            try:
-                digest = build_digest(
-                    engine,
-                    recipient.team,
-                    week=about,
-                    now=now,
-                    narrative=narrative,
-                    with_chart=False,
-                )
-            except Exception:  # one team's failure must not stop the other digests
-                logger.exception("building a digest failed")
-                continue
-        if digest is None or (digest.quiet and recipient.quiet == "none"):
-            continue
-        added = enqueue(
-            engine,
-            key=key,
-            kind="digest",
-            channel=recipient.recipient,
-            team_id=recipient.team.id,
-            text=digest.text,
-            blocks=digest.blocks,
-            now=now,
-        )
-        queued += int(added)
-        if added and digest.trend:
-            chart = charts.setdefault(current, _Chart(recipient.team, about, digest.trend, []))
-            chart.recipients.append((key, recipient.recipient))
+    for start in range(0, len(groups), TEAMS_PER_READ):
+        part = groups[start : start + TEAMS_PER_READ]
+        periods = {
+            period.name: period
+            for _, _, about in (g[0] for g in part)
+            for period in trend_history(about)
+        }
+        stored = read_team_releases(engine, [g[0][0].team for g in part], list(periods.values()))
+        outgoing: list[OutgoingMessage] = []
+        for group in part:
+            outgoing += _digest_messages(group, stored, freshness, now=now, narrative=narrative)
+        queued += enqueue_many(engine, outgoing, now=now)
     logger.info("digests: queued %d", queued)
-    _queue_charts(engine, list(charts.values()), workers=chart_workers, now=now)
     return queued
 
 
-def _queue_charts(engine: Engine, charts: list[_Chart], *, workers: int, now: dt.datetime) -> None:
-    """Draw each team's chart (in a process pool when there are many) and queue it."""
-    if workers <= 1 or len(charts) < _POOL_MIN_CHARTS:
-        for chart in charts:
-            _queue_chart(engine, chart, _drawn(chart), now=now)
-        return
-    context = multiprocessing.get_context("spawn")  # no copy of this process's connections
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        waiting: collections.deque[tuple[_Chart, Future[bytes]]] = collections.deque()
-        for chart in charts:
-            waiting.append(
-                (chart, pool.submit(trend_chart_png, list(chart.trend), title=_title(chart)))
-            )
-            while len(waiting) > _IN_FLIGHT * workers:
-                _queue_chart(engine, *_result(*waiting.popleft()), now=now)
-        while waiting:
-            _queue_chart(engine, *_result(*waiting.popleft()), now=now)
-
-
-def _title(chart: _Chart) -> str:
-    return f"{chart.team.name}: weekly active share (~)"
-
-
-def _drawn(chart: _Chart) -> bytes | None:
+def _digest_messages(
+    group: list[tuple[Recipient, str, Period]],
+    stored: Mapping[int, Mapping[str, Release]],
+    freshness: Sequence[SyncState],
+    *,
+    now: dt.datetime,
+    narrative: NarrativeWriter,
+) -> list[OutgoingMessage]:
+    """One team's digest for one week, as an outbox message for each of its recipients."""
+    team, about = group[0][0].team, group[0][2]
     try:
-        return trend_chart_png(list(chart.trend), title=_title(chart))
-    except Exception:  # a chart that cannot be drawn must not stop the others
-        logger.exception("drawing a digest chart failed")
-        return None
-
-
-def _result(chart: _Chart, future: Future[bytes]) -> tuple[_Chart, bytes | None]:
-    try:
-        return chart, future.result()
-    except Exception:
-        logger.exception("drawing a digest chart failed")
-        return chart, None
-
-
-def _queue_chart(engine: Engine, chart: _Chart, png: bytes | None, *, now: dt.datetime) -> None:
-    if png is None:
-        return
-    team, week = chart.team, chart.about.iso_week
-    for key, recipient in chart.recipients:
-        enqueue(
-            engine,
-            key=f"{key}:chart",
-            kind="digest_chart",
-            channel=recipient,
-            team_id=team.id,
-            text="",
-            now=now,
-            file=(
-                png,
-                f"uptake-{team.slug.replace(':', '-')}-{week}.png",
-                f"{team.name}: 12-week trend to {week}",
-            ),
+        digest = digest_from(
+            stored.get(team.id, {}), week=about, freshness=freshness, now=now, narrative=narrative
         )
+    except Exception:  # one team's failure must not stop the other digests
+        logger.exception("building a digest failed")
+        return []
+    if digest is None:
+        return []
+    chart = (
+        trend_spec(
+            digest.trend,
+            title=chart_title(team),
+            filename=f"uptake-{team.slug.replace(':', '-')}-{about.iso_week}.png",
+        )
+        if digest.trend
+        else None
+    )
+    return [
+        OutgoingMessage(
+            key=key,
+            kind="digest",
+            channel=recipient.recipient,
+            text=digest.text,
+            blocks=digest.blocks,
+            team_id=team.id,
+            chart=chart,
+        )
+        for recipient, key, _ in group
+        if not (digest.quiet and recipient.quiet == "none")
+    ]

@@ -1,9 +1,8 @@
-"""Weekly digests: content, local-time scheduling, exactly once, catch-up, the chart upload."""
+"""Weekly digests: content, local-time scheduling, exactly once, catch-up."""
 
 from __future__ import annotations
 
 import datetime as dt
-import struct
 import threading
 from collections.abc import Iterator
 
@@ -267,22 +266,6 @@ def test_catch_up_this_week_but_never_last_weeks_late(engine: Engine, fake: Fake
     next_monday_early = MONDAY_0900_LONDON + dt.timedelta(days=7, hours=-2)
     assert run_digests(engine, next_monday_early) == 0  # not yet this week's; last week's is done
     assert len(fake.channel_messages("U0BOSS")) == 1
-
-
-def test_the_chart_is_a_png_uploaded_with_the_two_step_upload(
-    engine: Engine, fake: FakeSlackAPI
-) -> None:
-    team_with(engine, "payments", 10, this_week=8, last_week=3)
-    run_digests(engine, MONDAY_0900_LONDON)
-    deliver_due(engine, client(fake), now=MONDAY_0900_LONDON)
-    assert fake.calls("files.getUploadURLExternal") and fake.calls("files.completeUploadExternal")
-    [png] = fake.uploaded_files.values()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (1200, 600)
-    complete = fake.calls("files.completeUploadExternal")[0].body
-    assert complete["channel_id"] == "DU0BOSS"
-    assert "Payments: 12-week trend" in str(complete["files"])
 
 
 def test_a_quiet_week_sends_nothing_to_who_chose_that(engine: Engine, fake: FakeSlackAPI) -> None:

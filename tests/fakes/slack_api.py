@@ -430,6 +430,9 @@ class FakeSlackAPI:
         self.uploaded_files: dict[str, bytes] = {}
         #: file id -> file object, for files shared via files.completeUploadExternal
         self.completed_files: dict[str, dict[str, Any]] = {}
+        #: How many more posts showing an uploaded file (an image block's slack_file) are
+        #: refused as Slack refuses them while it is still processing a just-uploaded file.
+        self.unready_file_posts = 0
         #: user id -> last view published to that user's App Home via views.publish
         self.published_views: dict[str, dict[str, Any]] = {}
         #: user id -> the hash of that view: a views.publish naming another hash is refused
@@ -855,6 +858,9 @@ class FakeSlackAPI:
         if not any(params.get(k) for k in ("text", "blocks", "attachments")):
             return {"ok": False, "error": "no_text"}
         problems = image_block_problems(params.get("blocks"), self.completed_files)
+        if not problems and self.unready_file_posts and "slack_file" in str(params.get("blocks")):
+            self.unready_file_posts -= 1
+            problems = ["[ERROR] invalid slack file [json-pointer:/blocks/1/slack_file]"]
         if problems:
             return {
                 "ok": False,
