@@ -359,6 +359,26 @@ def person_usage(
     return list(identities.values()), counted_once(rows)
 
 
+def person_active_days(
+    session: Session, person_id: int, since: dt.date, until: dt.date
+) -> list[dt.date]:
+    """The days, `since` to `until` inclusive, with any active use on the person's verified
+    accounts: all a trend needs, far fewer rows than `person_usage` for the same days."""
+    statement = (
+        sa.select(col(DailyUsage.day))
+        .distinct()
+        .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
+        .where(
+            col(Identity.person_id) == person_id,
+            col(Identity.verified).is_(True),
+            col(DailyUsage.active).is_(True),
+            col(DailyUsage.day) >= since,
+            col(DailyUsage.day) <= until,
+        )
+    )
+    return list(session.connection().execute(statement).scalars())
+
+
 def usage_rows_for_person(
     session: Session, person_id: int, since: dt.date, until: dt.date
 ) -> list[UsageRow]:
