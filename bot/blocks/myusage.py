@@ -199,9 +199,8 @@ def tool_line(usage: ToolUsage) -> str:
     if usage.lines_accepted:
         parts.append(f"{number(usage.lines_accepted)} lines")
     if usage.cost_cents is not None:
-        parts.append(
-            f"${usage.cost_cents / 100:,.2f} {'est.' if usage.cost_estimated else 'billed'}"
-        )
+        label = "estimated" if usage.cost_estimated else "vendor-reported"
+        parts.append(f"${usage.cost_cents / 100:,.2f} {label}")
     return " · ".join(parts)
 
 

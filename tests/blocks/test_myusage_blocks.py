@@ -138,7 +138,7 @@ def test_tools_used_get_a_line_each_and_unused_ones_share_one() -> None:
     )
     lines = tools["text"]["text"].splitlines()
     assert lines[0] == "*GitHub Copilot* · 9 days · accepted 25% (50 of 200) · 450 lines"
-    assert lines[1] == "*Claude Code* · 5 days · 300 lines · $12.34 est."
+    assert lines[1] == "*Claude Code* · 5 days · 300 lines · $12.34 estimated"
     assert lines[2] == "*Cursor* · 2 days · accepted 25% (50 of 200)"
     assert lines[3] == "_Linked, not used in these 28 days: OpenAI_"
     text = blocks_to_text(myusage_blocks(four_tools(), now=NOW))
