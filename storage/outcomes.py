@@ -241,18 +241,57 @@ def person_outcomes(
     sums: list[Any] = [sa.func.sum(daily[name]) for name in OUTCOME_METRICS]
     reported = sa.or_(*(daily[name].is_not(None) for name in OUTCOME_METRICS))
     rows = session.execute(
-        sa.select(daily.tool, *sums)
-        .join(Identity, Identity.id == daily.identity_id)  # type: ignore[arg-type]
-        .where(
-            Identity.person_id == person_id,  # type: ignore[arg-type]
-            Identity.verified.is_(True),  # type: ignore[attr-defined]
-            daily.day >= since,
-            daily.day <= until,
-            reported,
-        )
+        _own_days(sa.select(daily.tool, *sums), person_id, since, until)
+        .where(reported)
         .group_by(daily.tool)
     )
     return {
         tool: {name: int(value or 0) for name, value in zip(OUTCOME_METRICS, values, strict=True)}
         for tool, *values in rows
     }
+
+
+def person_signals(
+    session: Session, person_id: int, since: dt.date, until: dt.date
+) -> dict[str, dict[str, float]]:
+    """Per tool, every outcome in `OUTCOMES` the person's sources reported over the days.
+
+    Each adds up as its `aggregation` says: sums, the number of days a flag was true, the
+    latest value (the adoption phase). A metric no source reported is absent, not 0. Only
+    verified identities count, as everywhere a person's own figures are shown.
+    """
+    daily = _DAILY.c
+    mine = (
+        _own_days(
+            sa.select(daily.tool, daily.day, *(daily[m.name] for m in OUTCOMES)),
+            person_id,
+            since,
+            until,
+        )
+        .where(sa.or_(*(daily[m.name].is_not(None) for m in OUTCOMES)))
+        .order_by(daily.tool, daily.day)
+    )
+    found: dict[str, dict[str, float]] = {}
+    for tool, _day, *values in session.execute(mine):
+        totals = found.setdefault(tool, {})
+        for metric, value in zip(OUTCOMES, values, strict=True):
+            if value is None:
+                continue
+            if metric.aggregation == "latest":
+                totals[metric.name] = value  # rows come oldest first
+            elif metric.aggregation == "days_true":
+                totals[metric.name] = totals.get(metric.name, 0) + (1 if value else 0)
+            else:
+                totals[metric.name] = totals.get(metric.name, 0) + value
+    return found
+
+
+def _own_days(query: Any, person_id: int, since: dt.date, until: dt.date) -> Any:
+    """`query` over daily usage narrowed to the person's verified identities and the days."""
+    daily = _DAILY.c
+    return query.join(Identity, Identity.id == daily.identity_id).where(
+        Identity.person_id == person_id,
+        Identity.verified.is_(True),  # type: ignore[attr-defined]
+        daily.day >= since,
+        daily.day <= until,
+    )

@@ -15,6 +15,7 @@ from storage import bulk_usage, outcomes, queries
 from storage.engine import session as open_session
 from tests.collectors.stored import outcome_columns, stored_day
 from tests.conftest import make_settings
+from tests.factories import add_usage, make_identity, make_person, usage_row
 from tests.fakes.github import FakeGitHub, published_current_user_row
 
 TOKEN = "ghp_fake_token_for_tests"
@@ -85,3 +86,54 @@ def test_rewriting_a_day_replaces_its_outcomes_not_only_its_usage(
 
     columns = outcome_columns(stored_day(engine, "cursor", "p0@x.example", DAY))
     assert columns == {**outcomes.no_outcomes(), "lines_added": 7, "used_cloud_agent": True}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_persons_signals_add_up_as_each_metric_says(engine: Engine) -> None:
+    person = make_person(engine)
+    copilot = make_identity(engine, tool="copilot", external_id="ada", person_id=person)
+    claimed = make_identity(
+        engine, tool="cursor", external_id="ada@x.example", person_id=person, verified=False
+    )
+    first, second = DAY - dt.timedelta(days=1), DAY
+
+    def day(identity_id: int, tool: str, when: dt.date, **values: Any) -> dict[str, Any]:
+        return usage_row(identity_id, tool, when, **{**outcomes.no_outcomes(), **values})
+
+    add_usage(
+        engine,
+        [
+            day(
+                copilot,
+                "copilot",
+                first,
+                ai_credits_used=1.5,
+                adoption_phase=1,
+                lines_added=10,
+                used_cloud_agent=True,
+            ),
+            day(
+                copilot,
+                "copilot",
+                second,
+                ai_credits_used=2.0,
+                adoption_phase=2,
+                lines_added=5,
+                used_cloud_agent=False,
+            ),
+            day(claimed, "cursor", second, tabs_accepted=9),
+        ],
+    )
+
+    with open_session(engine) as session:
+        signals = outcomes.person_signals(session, person, first, second)
+
+    # The unverified claim shows nothing; what Copilot never reported is absent, not 0.
+    assert signals == {
+        "copilot": {
+            "ai_credits_used": 3.5,
+            "adoption_phase": 2,
+            "used_cloud_agent": 1,
+            "lines_added": 15,
+        }
+    }
