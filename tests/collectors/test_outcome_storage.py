@@ -16,7 +16,7 @@ from storage.engine import session as open_session
 from tests.collectors.stored import outcome_columns, stored_day
 from tests.conftest import make_settings
 from tests.factories import add_usage, make_identity, make_person, usage_row
-from tests.fakes.github import FakeGitHub, published_current_user_row
+from tests.fakes.github import FakeGitHub, published_current_user_row, published_org_day
 
 TOKEN = "ghp_fake_token_for_tests"
 NOW = dt.datetime(2025, 10, 20, 12, 0, tzinfo=dt.UTC)
@@ -32,7 +32,7 @@ def test_a_big_day_of_copilot_outcomes_is_stored_whole(engine: Engine) -> None:
         row["ai_credits_used"] = n / 4
         row["ai_adoption_phase"]["phase_number"] = n % 4
         rows.append(row)
-    with FakeGitHub(token=TOKEN, usage={DAY: rows}) as fake:
+    with FakeGitHub(token=TOKEN, usage={DAY: rows}, org_days={DAY: published_org_day()}) as fake:
         settings = make_settings(github_token=TOKEN, github_org="acme", github_api_url=fake.url)
         collector = CopilotCollector(settings, sleep=lambda _: None)
         try:
@@ -51,6 +51,9 @@ def test_a_big_day_of_copilot_outcomes_is_stored_whole(engine: Engine) -> None:
     )
     assert last.outcome_detail is not None
     assert last.outcome_detail["copilot_app_requests"] == 3
+    with open_session(engine) as session:
+        org = outcomes.org_outcomes(session, "copilot", DAY, DAY)[DAY]
+    assert org[("all", "pull_requests.median_minutes_to_merge")] == 2.5
 
 
 def write(engine: Engine, identity_ids: list[int], values: dict[str, Any]) -> None:
