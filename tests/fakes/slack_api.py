@@ -766,8 +766,12 @@ class FakeSlackAPI:
         if request.path.startswith("/response/") and handler.command == "POST":
             # A response_url answer is checked like a posted message: Slack refuses an image
             # block whose file it cannot show with HTTP 400 and the error as plain text.
+            blocks = request.body.get("blocks")
             with self._lock:
-                problems = image_block_problems(request.body.get("blocks"), self.completed_files)
+                problems = image_block_problems(blocks, self.completed_files)
+                if not problems and self.unready_file_posts and "slack_file" in str(blocks):
+                    self.unready_file_posts -= 1
+                    problems = ["[ERROR] invalid slack file"]
             if problems:
                 handler.send(400, b"invalid_blocks", "text/plain; charset=utf-8")
                 return

@@ -259,3 +259,18 @@ def test_no_chart_is_drawn_once_the_app_has_stopped(
         server.stop()
     assert charts.idle(5), "the chart waited on after the answering pool closed"
     assert fake_slack.calls("files.getUploadURLExternal") == []
+
+
+def test_a_chart_slack_is_still_processing_is_shown_on_the_second_try(
+    charted_app: RunningApp, charts: PersonalCharts
+) -> None:
+    seed(charted_app.engine)
+    fake = charted_app.fake
+    fake.unready_file_posts = 1
+    path = charted_app.command("")
+    first, refused, shown = answers(fake, path, 3)
+    assert charts.idle(CHART_TIMEOUT)
+    assert images(first["blocks"]) == []
+    assert refused["blocks"] == shown["blocks"] and shown["replace_original"] is True
+    assert len(images(shown["blocks"])) == 1 and fake.unready_file_posts == 0
+    assert len(fake.calls(path)) == 3
