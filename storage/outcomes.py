@@ -7,7 +7,8 @@ the usage counts in `daily_usage` (NULL where the source reports none) and shown
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col
 
 from storage.models import Identity, OrgOutcomeDay, utcnow
+from storage.overlap import OTLP_SOURCE
 
 OUTCOME_METRICS = (
     "commits",
@@ -235,20 +237,16 @@ def person_outcomes(
 ) -> dict[str, dict[str, int]]:
     """Per tool, the person's outcome totals over the days; a tool reporting none is absent.
 
-    Only verified identities count, as everywhere a person's own figures are shown.
+    Only verified identities count, as everywhere a person's own figures are shown; a day an
+    admin API and OpenTelemetry both reported counts once (`storage/overlap.py`).
     """
-    daily = _DAILY.c
-    sums: list[Any] = [sa.func.sum(daily[name]) for name in OUTCOME_METRICS]
-    reported = sa.or_(*(daily[name].is_not(None) for name in OUTCOME_METRICS))
-    rows = session.execute(
-        _own_days(sa.select(daily.tool, *sums), person_id, since, until)
-        .where(reported)
-        .group_by(daily.tool)
-    )
-    return {
-        tool: {name: int(value or 0) for name, value in zip(OUTCOME_METRICS, values, strict=True)}
-        for tool, *values in rows
-    }
+    sums: dict[str, Aggregation] = dict.fromkeys(OUTCOME_METRICS, "sum")
+    found: dict[str, dict[str, int]] = {}
+    for tool, _day, values in _days_counted_once(session, sums, person_id, since, until):
+        totals = found.setdefault(tool, dict.fromkeys(OUTCOME_METRICS, 0))
+        for name, value in zip(OUTCOME_METRICS, values, strict=True):
+            totals[name] += int(value or 0)
+    return found
 
 
 def person_signals(
@@ -258,32 +256,72 @@ def person_signals(
 
     Each adds up as its `aggregation` says: sums, the number of days a flag was true, the
     latest value (the adoption phase). A metric no source reported is absent, not 0. Only
-    verified identities count, as everywhere a person's own figures are shown.
+    verified identities count, as everywhere a person's own figures are shown; a day an admin
+    API and OpenTelemetry both reported counts once (`storage/overlap.py`).
     """
-    daily = _DAILY.c
-    mine = (
-        _own_days(
-            sa.select(daily.tool, daily.day, *(daily[m.name] for m in OUTCOMES)),
-            person_id,
-            since,
-            until,
-        )
-        .where(sa.or_(*(daily[m.name].is_not(None) for m in OUTCOMES)))
-        .order_by(daily.tool, daily.day)
-    )
+    how = {metric.name: metric.aggregation for metric in OUTCOMES}
     found: dict[str, dict[str, float]] = {}
-    for tool, _day, *values in session.execute(mine):
+    for tool, _day, values in _days_counted_once(session, how, person_id, since, until):
         totals = found.setdefault(tool, {})
         for metric, value in zip(OUTCOMES, values, strict=True):
             if value is None:
                 continue
             if metric.aggregation == "latest":
-                totals[metric.name] = value  # rows come oldest first
+                totals[metric.name] = value  # days come oldest first
             elif metric.aggregation == "days_true":
                 totals[metric.name] = totals.get(metric.name, 0) + (1 if value else 0)
             else:
                 totals[metric.name] = totals.get(metric.name, 0) + value
     return found
+
+
+def _days_counted_once(
+    session: Session,
+    how: Mapping[str, Aggregation],
+    person_id: int,
+    since: dt.date,
+    until: dt.date,
+) -> Iterator[tuple[str, dt.date, list[Any]]]:
+    """(tool, day, values of the `how` columns) of the person's days that report any of them.
+
+    One value per tool and day, whichever identities reported it: the admin APIs' rows win,
+    column by column, and OpenTelemetry's fill only what no admin API reported.
+    """
+    daily = _DAILY.c
+    names = list(how)
+    query = (
+        _own_days(
+            sa.select(daily.tool, daily.day, daily.source, *(daily[name] for name in names)),
+            person_id,
+            since,
+            until,
+        )
+        .where(sa.or_(*(daily[name].is_not(None) for name in names)))
+        .order_by(daily.tool, daily.day)
+    )
+    for (tool, day), rows in itertools.groupby(session.execute(query), key=lambda r: r[:2]):
+        found = list(rows)
+        admin = [row[3:] for row in found if row[2] != OTLP_SOURCE]
+        otel = [row[3:] for row in found if row[2] == OTLP_SOURCE]
+        values = []
+        for index, name in enumerate(names):
+            value = _combine([row[index] for row in admin], how[name])
+            values.append(
+                value if value is not None else _combine([row[index] for row in otel], how[name])
+            )
+        yield tool, day, values
+
+
+def _combine(values: list[Any], aggregation: Aggregation) -> Any:
+    """One day's value from several identities' (None: none of them reported it)."""
+    known = [value for value in values if value is not None]
+    if not known:
+        return None
+    if aggregation == "latest":
+        return max(known)
+    if aggregation == "days_true":
+        return any(known)
+    return sum(known)
 
 
 def _own_days(query: Any, person_id: int, since: dt.date, until: dt.date) -> Any:
