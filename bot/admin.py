@@ -23,11 +23,13 @@ from bot.blocks.admin import (
     tips_blocks,
 )
 from bot.blocks.common import Block, code, escape, section
+from bot.blocks.org_outcomes import org_outcomes_blocks
 from bot.collectors.registry import SOURCES
 from bot.figures.disclosure import Rules, group_counts
 from bot.figures.noise import new_record_key
 from bot.figures.releases import SEAT_IDLE_DAYS
 from bot.linking import admin_map, tool_from_word
+from bot.org.outcomes import org_outcomes
 from bot.parsing import command_words, echo
 from bot.people import ensure_person
 from bot.personal.privacy import LOOKED_ACTION
@@ -50,7 +52,7 @@ from storage.teams import ORG_FILE_SOURCE, set_team_allowed
 
 CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
-SIMPLE = {"help", "claims", "sources", "status", "teams", "policy", "seats", "tips"}
+SIMPLE = {"help", "claims", "sources", "status", "teams", "policy", "seats", "tips", "outcomes"}
 #: Every first word `/uptake-admin` understands; the parser refuses any other, and the manifest's
 #: usage hint must list them all (tests/test_manifest.py checks).
 SUBCOMMANDS = (
@@ -191,6 +193,7 @@ def answer_admin(
         "policy": _policy,
         "seats": _seats,
         "tips": _tips,
+        "outcomes": _org_outcomes,
         "map": _map,
         "manager": _manager,
         "channel": _channel,
@@ -211,6 +214,14 @@ def _one_team(services: Services, word: str) -> tuple[list[TeamRef], TeamRef | N
     teams = load_teams(services.engine, services.settings.team_sources)
     matches = find_team(teams, word)
     return teams, matches[0] if len(matches) == 1 else None
+
+
+def _org_outcomes(
+    services: Services, _client: WebClient, _user: str, _request: AdminRequest
+) -> tuple[list[Block], str]:
+    k = services.settings.min_group_size
+    figures = org_outcomes(services.engine, today=services.clock().date(), k=k)
+    return org_outcomes_blocks(figures, k=k), "GitHub organisation outcomes"
 
 
 def _claims(

@@ -36,6 +36,8 @@ are always teams.
 (also `claude_code`, `cursor`, `openai` with the vendor's id or email)
 • `/uptake-admin seats` — Copilot seats assigned but unused for 28 days (audited)
 • `/uptake-admin tips` — per tip: sent, helpful, not for me, stopped (never per person)
+• `/uptake-admin outcomes` — GitHub's organisation-only Copilot figures (pull requests created \
+and merged by Copilot, time to merge), as GitHub reports them
 • `/uptake-admin policy` — the privacy minimum, retention and tier thresholds in force
 • `/uptake-admin help` — this help\
 """

@@ -1,0 +1,1 @@
+"""Organisation-level figures a vendor reports only for the whole organisation."""
