@@ -122,13 +122,11 @@ def summarize_rows(
     thresholds: TierThresholds,
     known_tools: Iterable[str] = (),
     trend_weeks: int = HABIT_WEEKS,
-    earlier_active_days: Iterable[dt.date] = (),
 ) -> tuple[tuple[ToolUsage, ...], int, Tier, int, int, tuple[int, ...]]:
     """Pure part of the model: per-tool figures, window active days, tier, habit and trend.
 
     The trend is active days in each of the last `trend_weeks` seven-day weeks ending today
-    (at least HABIT_WEEKS, since habit is read from its last HABIT_WEEKS); active days older
-    than the rows may be given as `earlier_active_days`.
+    (at least HABIT_WEEKS, since habit is read from its last HABIT_WEEKS).
     """
     trend_weeks = max(trend_weeks, HABIT_WEEKS)
     start = today - dt.timedelta(days=window_days - 1)
@@ -168,7 +166,6 @@ def summarize_rows(
             )
         )
 
-    trend_days.update(day for day in earlier_active_days if day >= trend_start)
     weekly = [0] * trend_weeks
     for day in trend_days:
         if day <= today:
@@ -199,18 +196,9 @@ def summarize_usage(
     """
     if window_days not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}, not {window_days}")
-    earliest = today - dt.timedelta(days=max(window_days, 7 * HABIT_WEEKS) - 1)
-    trend_start = today - dt.timedelta(days=7 * trend_weeks - 1)
+    earliest = today - dt.timedelta(days=max(window_days, 7 * max(trend_weeks, HABIT_WEEKS)) - 1)
     with open_session(engine) as session:
         identities, rows = queries.person_usage(session, person_id, earliest, today)
-        # Weeks of the trend before the rows read: their active days only.
-        earlier = (
-            queries.person_active_days(
-                session, person_id, trend_start, earliest - dt.timedelta(days=1)
-            )
-            if trend_start < earliest
-            else []
-        )
         sources = {row.source for row in rows}
         states = queries.sync_states(session, sources) if sources else []
         outcomes = outcome_queries.person_outcomes(
@@ -225,7 +213,6 @@ def summarize_usage(
         thresholds=thresholds,
         known_tools=verified_tools,
         trend_weeks=trend_weeks,
-        earlier_active_days=earlier,
     )
     freshness = tuple(
         Freshness(

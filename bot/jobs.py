@@ -64,9 +64,11 @@ def purge_expired_usage(*, engine: Engine, settings: Settings, now: dt.datetime)
     trimmed; elsewhere rows go in small batches, each committed (storage/partitions.py).
     """
     cutoff = now.astimezone(dt.UTC).date() - dt.timedelta(days=settings.retention_days)
+    with open_session(engine) as session:  # whose week the purge changes, rather than everyone's
+        purged = rollup.accounts_with_days(session, rollup.week_of(cutoff), cutoff)
     purge = partitions.purge_before(engine, cutoff)
     with open_session(engine) as session:
-        rollup.forget_days(session, cutoff)
+        rollup.forget_days(session, cutoff, purged)
         session.commit()
     logger.info(
         "retention: deleted %d daily row(s) before %s, %d whole month(s) dropped%s",

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, SQLModel, col
 
 from storage.models import DailyUsage, Identity, UsageWeek
@@ -61,12 +62,67 @@ def refresh(session: Session, keys: Iterable[tuple[int, dt.date]]) -> None:
         _recompute_week(session, week, sorted(by_week[week]))
 
 
-def forget_days(session: Session, before: dt.date) -> None:
-    """Follow a purge of every daily row dated before `before` (retention)."""
-    first_kept_week = week_of(before)
-    session.execute(sa.delete(_ROLLUP).where(_ROLLUP.c.week < first_kept_week))
-    if before != first_kept_week:  # the week `before` falls in lost its first days
-        _recompute_week(session, first_kept_week, None)
+def accounts_with_days(session: Session, first: dt.date, before: dt.date) -> set[int]:
+    """The identities with daily rows from `first` up to the day before `before`."""
+    rows = session.execute(
+        sa.select(_DAILY.c.identity_id)
+        .where(_DAILY.c.day >= first, _DAILY.c.day < before)
+        .distinct()
+    )
+    return set(rows.scalars())
+
+
+def forget_days(session: Session, before: dt.date, purged: Iterable[int] = ()) -> None:
+    """Follow a purge of every daily row dated before `before` (retention).
+
+    Weeks wholly before it go. The week `before` falls in lost its first days: its rows are
+    recomputed from the days kept, only for the accounts that had rows on the days lost
+    (`purged`, read before the purge, and any whose active days say so), and in place: a
+    trim never adds a row, and updating the others' totals costs far less than writing them
+    again.
+    """
+    week = week_of(before)
+    session.execute(sa.delete(_ROLLUP).where(_ROLLUP.c.week < week))
+    if before == week:
+        return
+    _lock_week(session, week)
+    lost = (1 << (before - week).days) - 1
+    active_then = session.execute(
+        sa.select(_ROLLUP.c.identity_id).where(
+            _ROLLUP.c.week == week, _ROLLUP.c.day_mask.op("&")(lost) != 0
+        )
+    )
+    touched = sorted(set(purged) | set(active_then.scalars()))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    size = len(touched) if postgres else _CHUNK  # one array on PostgreSQL, not a list of values
+    for start in range(0, len(touched), max(size, 1)):
+        accounts = _among(_ROLLUP.c.identity_id, touched[start : start + size], postgres=postgres)
+        # Accounts active on lost days only have nothing left this week.
+        session.execute(
+            sa.delete(_ROLLUP).where(
+                _ROLLUP.c.week == week, accounts, _ROLLUP.c.day_mask.op("&")(127 & ~lost) == 0
+            )
+        )
+        kept = _week_rows(week).where(
+            _among(_DAILY.c.identity_id, touched[start : start + size], postgres=postgres)
+        )
+        fresh = kept.subquery()
+        session.execute(
+            sa.update(_ROLLUP)
+            .where(
+                _ROLLUP.c.identity_id == fresh.c[0],
+                _ROLLUP.c.week == week,
+                accounts,
+            )
+            .values({name: fresh.c[at] for at, name in enumerate(_COLUMNS) if at > 1})
+        )
+
+
+def _among(column: sa.Column[Any], ids: list[int], *, postgres: bool) -> sa.ColumnElement[bool]:
+    """`column` is one of `ids`: one array parameter on PostgreSQL, a list elsewhere."""
+    if postgres:
+        return column == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.BigInteger)))
+    return column.in_(ids)
 
 
 def forget_identities(session: Session, identity_ids: sa.Select[Any]) -> None:
@@ -75,11 +131,7 @@ def forget_identities(session: Session, identity_ids: sa.Select[Any]) -> None:
 
 
 def _recompute_week(session: Session, week: dt.date, identity_ids: list[int] | None) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            sa.text("SELECT pg_advisory_xact_lock(:space, :week)"),
-            {"space": _LOCK_CLASS, "week": week.toordinal()},
-        )
+    _lock_week(session, week)
     chunks: Iterable[list[int] | None] = (
         [None]
         if identity_ids is None
@@ -89,7 +141,20 @@ def _recompute_week(session: Session, week: dt.date, identity_ids: list[int] | N
         _recompute(session, week, chunk)
 
 
-def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) -> None:
+def _lock_week(session: Session, week: dt.date) -> None:
+    """Serialise recomputations of `week` until the transaction ends (PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, :week)"),
+            {"space": _LOCK_CLASS, "week": week.toordinal()},
+        )
+
+
+_COLUMNS = ("identity_id", "week", "tool", "source", "day_mask", *TOTALS, "cost_cents", *OUTCOMES)
+
+
+def _week_rows(week: dt.date) -> sa.Select[Any]:
+    """The rollup rows of `week` (`_COLUMNS`), aggregated from the daily rows."""
     daily = _DAILY.c
     days = [week + dt.timedelta(days=i) for i in range(7)]
     active = daily.active.is_(True)
@@ -101,7 +166,7 @@ def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) 
     totals = [sa.func.sum(sa.case((active, daily[name]), else_=0)) for name in TOTALS]
     cost = sa.func.sum(sa.case((active, daily.cost_cents), else_=None))
     outcomes = [sa.func.sum(sa.case((active, daily[name]), else_=None)) for name in OUTCOMES]
-    rows = (
+    return (
         sa.select(
             daily.identity_id,
             sa.literal(week, sa.Date),
@@ -116,17 +181,16 @@ def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) 
         .group_by(daily.identity_id)
         .having(mask > 0)
     )
+
+
+def _recompute(session: Session, week: dt.date, identity_ids: list[int] | None) -> None:
+    rows = _week_rows(week)
     delete = sa.delete(_ROLLUP).where(_ROLLUP.c.week == week)
     if identity_ids is not None:
-        rows = rows.where(daily.identity_id.in_(identity_ids))
+        rows = rows.where(_DAILY.c.identity_id.in_(identity_ids))
         delete = delete.where(_ROLLUP.c.identity_id.in_(identity_ids))
     session.execute(delete)
-    session.execute(
-        sa.insert(_ROLLUP).from_select(
-            ["identity_id", "week", "tool", "source", "day_mask", *TOTALS, "cost_cents", *OUTCOMES],
-            rows,
-        )
-    )
+    session.execute(sa.insert(_ROLLUP).from_select(list(_COLUMNS), rows))
 
 
 def rebuild(session: Session) -> int:
