@@ -104,9 +104,10 @@ class UsageSummary:
     # more were asked for).
     weekly_active_days: tuple[int, ...]
     freshness: tuple[Freshness, ...]
-    # Per tool, outcome totals in the window (commits, pull_requests, lines_added, …); a tool
-    # whose source reports no outcomes is absent.
-    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Per tool, the outcome signals its sources reported in the window (commits, pull requests,
+    # lines added, edits, credits, …; `storage.outcomes.person_signals`): a metric no source
+    # reported is absent, and so is a tool that reported none.
+    outcomes: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def tools_used(self) -> int:
@@ -122,11 +123,13 @@ def summarize_rows(
     thresholds: TierThresholds,
     known_tools: Iterable[str] = (),
     trend_weeks: int = HABIT_WEEKS,
+    earlier_active_days: Iterable[dt.date] = (),
 ) -> tuple[tuple[ToolUsage, ...], int, Tier, int, int, tuple[int, ...]]:
     """Pure part of the model: per-tool figures, window active days, tier, habit and trend.
 
     The trend is active days in each of the last `trend_weeks` seven-day weeks ending today
-    (at least HABIT_WEEKS, since habit is read from its last HABIT_WEEKS).
+    (at least HABIT_WEEKS, since habit is read from its last HABIT_WEEKS); active days older
+    than the rows may be given as `earlier_active_days`.
     """
     trend_weeks = max(trend_weeks, HABIT_WEEKS)
     start = today - dt.timedelta(days=window_days - 1)
@@ -166,6 +169,7 @@ def summarize_rows(
             )
         )
 
+    trend_days.update(day for day in earlier_active_days if day >= trend_start)
     weekly = [0] * trend_weeks
     for day in trend_days:
         if day <= today:
@@ -196,12 +200,21 @@ def summarize_usage(
     """
     if window_days not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}, not {window_days}")
-    earliest = today - dt.timedelta(days=max(window_days, 7 * max(trend_weeks, HABIT_WEEKS)) - 1)
+    earliest = today - dt.timedelta(days=max(window_days, 7 * HABIT_WEEKS) - 1)
+    trend_start = today - dt.timedelta(days=7 * trend_weeks - 1)
     with open_session(engine) as session:
         identities, rows = queries.person_usage(session, person_id, earliest, today)
+        # Weeks of the trend before the rows read: their active days only.
+        earlier = (
+            queries.person_active_days(
+                session, person_id, trend_start, earliest - dt.timedelta(days=1)
+            )
+            if trend_start < earliest
+            else []
+        )
         sources = {row.source for row in rows}
         states = queries.sync_states(session, sources) if sources else []
-        outcomes = outcome_queries.person_outcomes(
+        outcomes = outcome_queries.person_signals(
             session, person_id, today - dt.timedelta(days=window_days - 1), today
         )
 
@@ -213,6 +226,7 @@ def summarize_usage(
         thresholds=thresholds,
         known_tools=verified_tools,
         trend_weeks=trend_weeks,
+        earlier_active_days=earlier,
     )
     freshness = tuple(
         Freshness(

@@ -579,7 +579,7 @@ def test_myusage_shows_the_synced_data_with_per_source_freshness(
             "*Acceptance rate*\n48% (30 of 63)",
             "*Lines accepted*\n48",
             "*Features used*\nagent, chat, tab",
-            "*Outcomes* (vendor-reported)\nlines +48/−0",
+            "*Outcomes* (vendor-reported)\nlines +48/−0 · tab suggestions accepted 30 of 63",
         ],
         "OpenAI": [
             "*Active days*\n3 of 28",

@@ -151,7 +151,7 @@ def landed_parts(summary: UsageSummary) -> list[str]:
             "tab suggestions accepted"
         )
     if total.get("ai_credits_used"):
-        parts.append(f"{number(total['ai_credits_used'])} AI credits used")
+        parts.append(f"{number(total['ai_credits_used'])} AI credits used (use, not the bill)")
     return parts
 
 

@@ -15,6 +15,14 @@ from bot.blocks.myusage import number
 from bot.tools import tool_label
 
 MODAL_TITLE = "Tool details"  # Slack allows 24 characters
+#: Flags a tool reports per day, counted in days, in the person's words.
+DAYS_USED = {
+    "used_cloud_agent": "cloud agent",
+    "used_copilot_app": "Copilot app",
+    "code_review_active": "asked for code review",
+}
+#: GitHub's AI adoption phases (0: no cohort, not shown).
+ADOPTION_PHASES = {1: "code first", 2: "agent first", 3: "multi-agent"}
 
 
 def _outcome_field(tool: str, outcomes: Mapping[str, float] | None) -> str:
@@ -28,9 +36,10 @@ def _outcome_field(tool: str, outcomes: Mapping[str, float] | None) -> str:
             f" · PRs {number(outcomes.get('pull_requests', 0))}"
         )
     if outcomes.get("lines_added") or outcomes.get("lines_removed"):
+        removed = outcomes.get("lines_removed")
         parts.append(
             f"lines +{number(outcomes.get('lines_added', 0))}"
-            f"/−{number(outcomes.get('lines_removed', 0))}"
+            + (f"/−{number(removed)}" if removed is not None else "")
         )
     decided = outcomes.get("edits_accepted", 0) + outcomes.get("edits_rejected", 0)
     if decided:
@@ -43,7 +52,15 @@ def _outcome_field(tool: str, outcomes: Mapping[str, float] | None) -> str:
             f" of {number(outcomes['tabs_shown'])}"
         )
     if outcomes.get("ai_credits_used"):
-        parts.append(f"AI credits used {number(outcomes['ai_credits_used'])} (not a bill)")
+        parts.append(f"AI credits used {number(outcomes['ai_credits_used'])} (use, not the bill)")
+    parts += [
+        f"{words} on {number(outcomes[name])} day{'' if outcomes[name] == 1 else 's'}"
+        for name, words in DAYS_USED.items()
+        if outcomes.get(name)
+    ]
+    phase = ADOPTION_PHASES.get(int(outcomes.get("adoption_phase") or 0))
+    if phase:
+        parts.append(f"GitHub's adoption phase: {phase}")
     if not parts:
         return f"*Outcomes* (vendor-reported)\nnone reported by {tool_label(tool)} in these days"
     return "*Outcomes* (vendor-reported)\n" + " · ".join(parts)

@@ -272,6 +272,31 @@ def test_tool_details_leave_out_what_the_tool_does_not_report() -> None:
     assert len(modal["title"]["text"]) <= 24 and modal["blocks"] == cursor
 
 
+def test_signals_a_tool_reports_are_shown_and_those_it_does_not_are_left_out() -> None:
+    signals = {
+        "copilot": {
+            "lines_added": 20,
+            "ai_credits_used": 310.4,
+            "used_cloud_agent": 3,
+            "code_review_active": 1,
+            "adoption_phase": 2,
+        },
+        "cursor": {"tabs_shown": 40, "tabs_accepted": 30, "edits_accepted": 0},
+    }
+    data = summary((tool("copilot"), tool("cursor")), outcomes=signals)
+    headline = myusage_blocks(data, now=NOW)[0]["text"]["text"]
+    assert "30 of 40 tab suggestions accepted · 310 AI credits used (use, not the bill)" in headline
+    assert "commit" not in headline and "agent edits" not in headline
+    copilot = blocks_to_text(tool_detail_blocks(data, "copilot"))
+    assert (
+        "*Outcomes* (vendor-reported) lines +20 · AI credits used 310 (use, not the bill) · "
+        "cloud agent on 3 days · asked for code review on 1 day · "
+        "GitHub's adoption phase: agent first"
+    ) in copilot
+    cursor = blocks_to_text(tool_detail_blocks(data, "cursor"))
+    assert "tab suggestions accepted 30 of 40" in cursor and "edits" not in cursor
+
+
 def test_people_without_identities_get_the_linking_explanation() -> None:
     blocks = myusage_blocks(summary((), has_identities=False, pending_identities=2), now=NOW)
     assert blocks == no_identity_blocks(2)
