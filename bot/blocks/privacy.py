@@ -40,7 +40,9 @@ def privacy_blocks(summary: PrivacySummary) -> list[Block]:
         )
         + f"• {summary.usage_rows} daily usage row(s), {span}\n"
         f"• {summary.teams} team membership(s)\n"
-        f"• tips: {'on' if summary.tips_enabled else 'off'}"
+        f"• tips: {'on' if summary.tips_enabled else 'off'}\n"
+        "• your 12-week chart: one picture uploaded to Slack, shared with no channel and shown "
+        "only inside your own `/myusage`; a newer one replaces it, and forgetting deletes it"
     )
     lines = []
     for entry in summary.audit_entries[:MAX_AUDIT_LINES]:

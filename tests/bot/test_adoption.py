@@ -169,3 +169,28 @@ def test_failing_source_is_flagged(engine: Engine) -> None:
     )
     summary = summarize_usage(engine, person, window_days=28, today=TODAY, thresholds=DEFAULT)
     assert summary.freshness[0].failing
+
+
+def test_a_twelve_week_trend_reads_the_older_weeks_active_days_only(engine: Engine) -> None:
+    person = make_person(engine)
+    mine = make_identity(engine, tool="copilot", external_id="twelve", person_id=person)
+    claimed = make_identity(engine, tool="cursor", external_id="x@y.io", person_id=person)
+    unverified = make_identity(
+        engine, tool="cursor", external_id="claim@y.io", person_id=person, verified=False
+    )
+    days_ago = [0, 1, 8, 60, 61, 62, 70, 83, 84]  # 84 days ago is outside the 12 weeks
+    add_usage(
+        engine,
+        [usage_row(mine, "copilot", TODAY - dt.timedelta(days=d)) for d in days_ago]
+        + [usage_row(claimed, "cursor", TODAY - dt.timedelta(days=d)) for d in (60, 75)]
+        + [usage_row(claimed, "cursor", TODAY - dt.timedelta(days=76), active=False)]
+        + [usage_row(unverified, "cursor", TODAY - dt.timedelta(days=77))],
+    )
+    summary = summarize_usage(
+        engine, person, window_days=28, today=TODAY, thresholds=DEFAULT, trend_weeks=12
+    )
+    # Weeks oldest first: days 83-77, 76-70, 69-63, 62-56, ..., 13-7, 6-0.
+    assert summary.weekly_active_days == (1, 2, 0, 3, 0, 0, 0, 0, 0, 0, 1, 2)
+    assert summary.habit_weeks == 2  # of the last 8 weeks only
+    default = summarize_usage(engine, person, window_days=28, today=TODAY, thresholds=DEFAULT)
+    assert default.weekly_active_days == summary.weekly_active_days[-8:]

@@ -259,3 +259,48 @@ def test_no_chart_is_drawn_once_the_app_has_stopped(
         server.stop()
     assert charts.idle(5), "the chart waited on after the answering pool closed"
     assert fake_slack.calls("files.getUploadURLExternal") == []
+
+
+def test_a_chart_slack_is_still_processing_is_shown_on_the_second_try(
+    charted_app: RunningApp, charts: PersonalCharts
+) -> None:
+    seed(charted_app.engine)
+    fake = charted_app.fake
+    fake.unready_file_posts = 1
+    path = charted_app.command("")
+    first, refused, shown = answers(fake, path, 3)
+    assert charts.idle(CHART_TIMEOUT)
+    assert images(first["blocks"]) == []
+    assert refused["blocks"] == shown["blocks"] and shown["replace_original"] is True
+    assert len(images(shown["blocks"])) == 1 and fake.unready_file_posts == 0
+    assert len(fake.calls(path)) == 3
+
+
+def test_a_light_four_tool_user_gets_at_most_six_blocks_with_chart_and_tips(
+    charted_app: RunningApp, charts: PersonalCharts
+) -> None:
+    engine = charted_app.engine
+    person = make_person(engine, slack_user_id="U0FOUR", tz="UTC")
+    today = utcnow().date()
+    for tool in ("copilot", "claude_code", "cursor", "openai"):
+        identity = make_identity(engine, tool=tool, external_id=f"four-{tool}", person_id=person)
+        if tool != "openai":  # linked, never used
+            add_usage(
+                engine,
+                [
+                    usage_row(identity, tool, today - dt.timedelta(days=d), interactions=4)
+                    for d in (0, 9)
+                ],
+            )
+    fake = charted_app.fake
+    first, completed = answers(fake, charted_app.command("", user_id="U0FOUR"), 2)
+    assert charts.idle(CHART_TIMEOUT)
+    for answer in (first, completed):
+        assert_within_slack_limits(answer["blocks"])
+        assert len(answer["blocks"]) <= ANSWER_BUDGET
+    assert [block["type"] for block in completed["blocks"]] == [
+        "section", "section", "image", "context", "actions"
+    ]  # fmt: skip
+    text = blocks_to_text(completed["blocks"])
+    assert "Tier: light" in text and "_Linked, not used in these 28 days: OpenAI_" in text
+    assert "OpenAI ·" not in text and " 0 " not in text
