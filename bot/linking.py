@@ -5,7 +5,8 @@
 - GitHub logins carry no email: an admin maps them (admin command or CSV), or the person claims
   one with `/myusage link github LOGIN`. A claim shows nothing until an admin approves it; a
   login someone else already holds or claims is refused and flagged to the admins.
-- Unlinking marks the account "refused", so automatic linking never attaches it again.
+- Unlinking marks the account "refused", so automatic linking never attaches it again; unlinking
+  a claim still waiting for review only withdraws it.
 """
 
 from __future__ import annotations
@@ -203,9 +204,12 @@ def unlink(engine: Engine, person_id: int, tool: str, actor: str) -> list[str]:
         removed = []
         for identity in queries.identities_of(session, person_id):
             if identity.tool == tool:
+                # A pending claim is withdrawn, not refused: the account may be someone else's,
+                # and only its owner may refuse future automatic links to it.
+                refused = identity.verified
                 identity.person_id = None
                 identity.verified = False
-                identity.link_method = LinkMethod.REFUSED.value
+                identity.link_method = LinkMethod.REFUSED.value if refused else None
                 session.add(identity)
                 removed.append(identity.external_id)
         if removed:

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.blocks.common import blocks_to_text
 from bot.blocks.ids import APPROVE_CLAIM, DENY_CLAIM
@@ -196,3 +197,19 @@ def test_admin_lists_claims_with_buttons(app_with_admin: RunningApp) -> None:
 def test_admin_sources_shows_which_are_off(app_with_admin: RunningApp) -> None:
     text = answer(app_with_admin, "sources", ADMIN, "/uptake-admin")
     assert "GitHub Copilot*: off (set GITHUB_TOKEN" in text
+
+
+def test_withdrawing_a_claim_on_someone_elses_login_does_not_refuse_it_for_them(
+    app_with_admin: RunningApp,
+) -> None:
+    app = app_with_admin
+    copilot_usage_for(app.engine, "octo-cat")
+    answer(app, "link github octo-cat", "U0MALLORY")  # not Mallory's: a claim awaiting review
+
+    assert "Unlinked" in answer(app, "unlink github", "U0MALLORY")
+
+    with open_session(app.engine) as session:
+        identity = session.exec(select(Identity).where(Identity.external_id == "octo-cat")).one()
+    assert identity.person_id is None and identity.link_method is None  # not "refused"
+    text = answer(app, "map github octo-cat <@U0ALICE|alice>", ADMIN, "/uptake-admin")
+    assert "Linked GitHub Copilot account `octo-cat` to <@U0ALICE>" in text
