@@ -43,7 +43,6 @@ import http.client
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,12 +53,14 @@ from sqlalchemy.engine import Engine
 from bot.digests.audience import DIGEST_KINDS, may_still_send
 from bot.ops.metrics import record_delivery
 from bot.outbox_charts import blocks_with_chart
+from bot.outbox_queue import OutgoingMessage as OutgoingMessage  # noqa: PLC0414
+from bot.outbox_queue import enqueue as enqueue  # noqa: PLC0414
+from bot.outbox_queue import enqueue_many as enqueue_many  # noqa: PLC0414
 from bot.slack_files import refers_to_unready_file
 from storage.engine import session as open_session
 from storage.models import OutboxMessage, OutboxState
 from storage.outbox import (
     claim_due_messages,
-    enqueue_message,
     finish_message,
     renew_claim,
     replace_payload,
@@ -110,74 +111,6 @@ class DeliveryReport:
     failed: int = 0
     cancelled: int = 0  # not sent: the recipient may no longer get it
     lost: int = 0  # not sent by this run: its claim ran out and another sender holds it
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMessage:
-    """A message to write to the outbox (see `enqueue` for what each field means)."""
-
-    key: str
-    kind: str
-    channel: str
-    text: str
-    blocks: list[dict[str, Any]] | None = None
-    person_id: int | None = None
-    not_before: dt.datetime | None = None
-    expires_at: dt.datetime | None = None
-    file: tuple[bytes, str, str] | None = None
-    team_id: int | None = None
-    chart: Mapping[str, Any] | None = None
-
-    def payload(self) -> dict[str, Any]:
-        """What the outbox row stores for the sender."""
-        file = self.file
-        return {
-            "text": self.text,
-            "blocks": self.blocks or [],
-            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
-            "file": None
-            if file is None
-            else {
-                "base64": base64.b64encode(file[0]).decode(),
-                "filename": file[1],
-                "title": file[2],
-            },
-            **({"team_id": self.team_id} if self.team_id is not None else {}),
-            **({"chart": dict(self.chart)} if self.chart is not None else {}),
-        }
-
-
-def enqueue(engine: Engine, *, now: dt.datetime | None = None, **fields: Any) -> bool:
-    """Write a message (the fields of `OutgoingMessage`) to the outbox, due at `not_before`
-    (default `now`).
-
-    False when the key was already there: nothing is added, so re-running a job is safe.
-    `file` is (content, filename, title) for an upload instead of a message; its title must be
-    unique in the conversation: it is how a retry recognises an upload that already happened.
-    `team_id` names the team a digest is about: its recipient is checked again before sending.
-    `chart` is a chart spec (bot/charts/spec.py), drawn and shown inside the message when sent.
-    """
-    return enqueue_many(engine, [OutgoingMessage(**fields)], now=now) == 1
-
-
-def enqueue_many(
-    engine: Engine, messages: Sequence[OutgoingMessage], *, now: dt.datetime | None = None
-) -> int:
-    """Write many messages in one transaction; how many were new (see `enqueue`)."""
-    added = 0
-    with open_session(engine) as session:
-        for message in messages:
-            added += enqueue_message(
-                session,
-                key=message.key,
-                kind=message.kind,
-                channel=message.channel,
-                payload=message.payload(),
-                person_id=message.person_id,
-                not_before=message.not_before or now,
-            )
-        session.commit()
-    return added
 
 
 def deliver_due(

@@ -12,6 +12,8 @@ from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, OutboxState, utcnow
 
+_ENQUEUE_BATCH = 500  # messages per INSERT
+
 
 def enqueue_message(
     session: Session,
@@ -24,28 +26,47 @@ def enqueue_message(
     not_before: dt.datetime | None = None,
 ) -> bool:
     """Add a message unless one with the same idempotency key exists; True when added."""
+    row = {
+        "idempotency_key": key,
+        "kind": kind,
+        "channel": channel,
+        "payload": payload,
+        "person_id": person_id,
+        "next_attempt_at": not_before,
+    }
+    return enqueue_messages(session, [row]) == 1
+
+
+def enqueue_messages(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Add messages (each: idempotency_key, kind, channel, payload, person_id and
+    next_attempt_at, None for now) with a few multi-row INSERTs; those whose key exists are
+    skipped. How many were added."""
     insert: Any = (
         postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
     now = utcnow()
-    result = session.execute(
-        insert(OutboxMessage)
-        .values(
-            idempotency_key=key,
-            kind=kind,
-            person_id=person_id,
-            channel=channel,
-            payload=dict(payload),
-            state=OutboxState.PENDING.value,
-            attempts=0,
-            next_attempt_at=not_before or now,
-            created_at=now,
+    values = [
+        {
+            **row,
+            "payload": dict(row["payload"]),
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": row.get("next_attempt_at") or now,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    added = 0
+    for start in range(0, len(values), _ENQUEUE_BATCH):
+        result = session.execute(
+            insert(OutboxMessage)
+            .values(values[start : start + _ENQUEUE_BATCH])
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(col(OutboxMessage.id))
         )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(col(OutboxMessage.id))
-    )
-    # rowcount is not reliable for INSERT … ON CONFLICT across drivers; RETURNING is.
-    return result.first() is not None
+        # rowcount is not reliable for INSERT … ON CONFLICT across drivers; RETURNING is.
+        added += len(result.all())
+    return added
 
 
 def claim_due_messages(

@@ -47,17 +47,38 @@ class PersonFacts:
 def person_facts(session: Any, everyone: set[int], period: Period) -> dict[int, PersonFacts]:
     """Each person's facts for the period, folded from their weekly rollup rows one person at
     a time (a person's rows arrive together): memory grows with people, never with days."""
-    if period.start.weekday() != 0:  # the rollup's totals are whole ISO weeks
-        raise ValueError(f"period {period.name} does not start on a Monday")
-    end = period.end
-    tier_start = end - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
-    habit_start = end - dt.timedelta(days=7 * HABIT_WEEKS - 1)
-    windows = _Windows(period.start, tier_start, habit_start, end)
-    facts: dict[int, PersonFacts] = {}
-    weeks = rollup.person_weeks(session, min(period.start, tier_start, habit_start), end)
+    return person_facts_by_period(session, everyone, [period])[period.name]
+
+
+def person_facts_by_period(
+    session: Any, everyone: set[int], periods: Sequence[Period]
+) -> dict[str, dict[int, PersonFacts]]:
+    """Each period's person facts (by period name), from one read of the rollup spanning them
+    all: each person's weeks are read once and folded for every period whose windows they fall
+    in, exactly as a read of that period's weeks alone would fold them."""
+    spans: dict[str, tuple[dt.date, dt.date, _Windows]] = {}
+    for period in periods:
+        if period.start.weekday() != 0:  # the rollup's totals are whole ISO weeks
+            raise ValueError(f"period {period.name} does not start on a Monday")
+        end = period.end
+        tier_start = end - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
+        habit_start = end - dt.timedelta(days=7 * HABIT_WEEKS - 1)
+        first = rollup.week_of(min(period.start, tier_start, habit_start))
+        spans[period.name] = (first, end, _Windows(period.start, tier_start, habit_start, end))
+    facts: dict[str, dict[int, PersonFacts]] = {name: {} for name in spans}
+    if not spans:
+        return facts
+    since = min(first for first, _, _ in spans.values())
+    until = max(end for _, end, _ in spans.values())
+    weeks = rollup.person_weeks(session, since, until)
     for person, rows in itertools.groupby(weeks, key=attrgetter("person")):
-        if person in everyone:
-            facts[person] = _fold_person(list(rows), windows)
+        if person not in everyone:
+            continue
+        mine = list(rows)
+        for name, (first, end, windows) in spans.items():
+            inside = [row for row in mine if first <= row.week <= end]
+            if inside:
+                facts[name][person] = _fold_person(inside, windows)
     return facts
 
 

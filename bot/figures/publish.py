@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from bot.adoption import TierThresholds
 from bot.collectors.registry import SOURCES
 from bot.figures.disclosure import Rules
-from bot.figures.releases import compute_releases, data_complete, due_periods
+from bot.figures.releases import compute_period_releases, data_complete, due_periods
 from bot.settings import Settings
 from bot.teams import load_teams
 from storage import queries
@@ -38,22 +38,22 @@ def configured_tools(engine: Engine, settings: Settings) -> set[str]:
 
 
 def publish_releases(*, engine: Engine, settings: Settings, now: dt.datetime) -> int:
-    """Compute the missing releases of every due period whose data is complete."""
+    """Compute the missing releases of every due period whose data is complete, all in one
+    pass (one read of the weekly rollup for all of them)."""
     enabled = [source.name for source in SOURCES if source.enabled(settings)]
     with open_session(engine) as session:
         complete_to = [state.last_complete_day for state in queries.sync_states(session, enabled)]
     complete_to += [None] * (len(enabled) - len(complete_to))  # never synced: not complete
     teams = load_teams(engine, settings.team_sources)
     tools = configured_tools(engine, settings)
-    made = 0
-    for period in due_periods(now.date()):
-        if data_complete(period, complete_to, now):
-            made += compute_releases(
-                engine,
-                teams,
-                period,
-                rules=rules_for(settings),
-                thresholds=thresholds_for(settings),
-                tools=tools,
-            )
-    return made
+    periods = [
+        period for period in due_periods(now.date()) if data_complete(period, complete_to, now)
+    ]
+    return compute_period_releases(
+        engine,
+        teams,
+        periods,
+        rules=rules_for(settings),
+        thresholds=thresholds_for(settings),
+        tools=tools,
+    )

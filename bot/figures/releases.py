@@ -32,7 +32,8 @@ from bot.figures.disclosure import (
     released_count,
     released_mean,
 )
-from bot.figures.facts import PersonFacts, person_facts
+from bot.figures.facts import PersonFacts, person_facts_by_period
+from bot.figures.facts import person_facts as person_facts  # noqa: PLC0414  (re-exported)
 from bot.figures.noise import new_record_key
 from bot.figures.outcomes import OutcomeCells
 from bot.figures.periods import Period, last_complete
@@ -48,6 +49,9 @@ HISTORY_WEEKS = 12  # weekly releases kept ready for the digest's trend chart
 SEAT_IDLE_DAYS = 28
 HABIT_MIN_WEEKS = 6  # "habitual": active in at least 6 of the last 8 weeks
 ACCEPTANCE = "acceptance_rate"
+# Periods whose person facts are folded from one read of the weekly rollup: their facts are
+# held at once, so this bounds memory when many are due (a first run makes 17).
+PERIODS_PER_READ = 6
 
 
 @dataclass(frozen=True)
@@ -129,52 +133,88 @@ def compute_releases(
     tools: Iterable[str],
 ) -> int:
     """Compute and store the period's release for every team that has none yet."""
+    return compute_period_releases(
+        engine, teams, [period], rules=rules, thresholds=thresholds, tools=tools
+    )
+
+
+def compute_period_releases(
+    engine: Engine,
+    teams: Sequence[TeamRef],
+    periods: Sequence[Period],
+    *,
+    rules: Rules,
+    thresholds: TierThresholds,
+    tools: Iterable[str],
+) -> int:
+    """Compute and store each period's release for every team that has none yet; how many.
+
+    The periods share one read of memberships, seats and record keys, and one read of the
+    weekly rollup for every PERIODS_PER_READ of them (a week's run has about five due); each
+    period's figures are exactly what computing it alone gives. Each period's releases are
+    stored and committed before the next is made.
+    """
     with open_session(engine) as session:
-        done = store.released_team_ids(session, period.name)
-        todo = [team for team in teams if team.id not in done]
+        todo: dict[Period, list[TeamRef]] = {}
+        for period in periods:
+            done = store.released_team_ids(session, period.name)
+            missing = [team for team in teams if team.id not in done]
+            if missing:
+                todo[period] = missing
         if not todo:
             return 0
         people = team_people(teams, store.direct_members(session))
-        everyone = set().union(*(people[team.id] for team in todo))
-        facts = person_facts(session, everyone, period)
-        idle, holders = _seats(session, everyone, period)
+        everyone = set().union(*(people[team.id] for missing in todo.values() for team in missing))
+        seats = store.seats(session, COPILOT)
         keys = store.record_keys(session, everyone, new_record_key)
         tool_list = tuple(sorted(set(tools)))
-        rows = []
-        for team in todo:
-            members = people[team.id]
-            figures = release_figures(
-                members,
-                facts=facts,
-                keys=keys,
-                holders=holders,
-                idle=idle,
-                tools=tool_list,
-                rules=rules,
-                thresholds=thresholds,
-                weeks=period.weeks,
-            )
-            rows.append(
-                {
-                    "team_id": team.id,
-                    "period": period.name,
-                    "people": len(members),
-                    "figures": json.dumps(figures, sort_keys=True),
-                }
-            )
-        store.store_releases(session, rows)
-        session.commit()
-    logger.info("releases: %d team(s) for %s", len(rows), period.name)
-    return len(rows)
+        made = 0
+        facts: dict[str, dict[int, PersonFacts]] = {}
+        order = list(todo)
+        for index, (period, missing) in enumerate(todo.items()):
+            if index % PERIODS_PER_READ == 0:  # the next few periods' facts, in one read
+                group = order[index : index + PERIODS_PER_READ]
+                facts = person_facts_by_period(session, everyone, group)
+            idle, holders = _seats(seats, everyone, period)
+            period_facts = facts.pop(period.name)  # dropped once used
+            rows = []
+            for team in missing:
+                members = people[team.id]
+                figures = release_figures(
+                    members,
+                    facts=period_facts,
+                    keys=keys,
+                    holders=holders,
+                    idle=idle,
+                    tools=tool_list,
+                    rules=rules,
+                    thresholds=thresholds,
+                    weeks=period.weeks,
+                )
+                rows.append(
+                    {
+                        "team_id": team.id,
+                        "period": period.name,
+                        "people": len(members),
+                        "figures": json.dumps(figures, sort_keys=True),
+                    }
+                )
+            store.store_releases(session, rows)
+            session.commit()
+            logger.info("releases: %d team(s) for %s", len(rows), period.name)
+            made += len(rows)
+    return made
 
 
-def _seats(session: Any, everyone: set[int], period: Period) -> tuple[set[int], set[int]]:
+def _seats(
+    seats: Iterable[tuple[int, dt.datetime | None]], everyone: set[int], period: Period
+) -> tuple[set[int], set[int]]:
     """(people whose seat was unused for 28+ days at the period's end, every seat holder)."""
     idle_before = dt.datetime.combine(
         period.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC
     ) - dt.timedelta(days=SEAT_IDLE_DAYS)
     holders, idle = set(), set()
-    for person, last in store.seats(session, COPILOT):
+    for person, last in seats:
         if person in everyone:
             holders.add(person)
             if last is None or last < idle_before:

@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel
 
 from bot.adoption import HABIT_WEEKS, TIER_WINDOW_DAYS, TierThresholds
 from bot.figures.disclosure import Rules
+from bot.figures.facts import person_facts_by_period
 from bot.figures.periods import Period, last_complete
 from bot.figures.releases import PersonFacts, person_facts, release_figures
 from bot.jobs import purge_expired_usage
@@ -148,10 +149,14 @@ def test_release_figures_from_the_rollup_equal_those_from_daily_rows(  # noqa: P
     for _ in range(back):
         period = period.previous()
     everyone = set(people)
+    # A week's run folds all its due periods from one read: the others widen the weeks read.
+    others = [last_complete(END + dt.timedelta(days=1), 13).previous(), period.previous()]
     with open_session(engine) as session:
         expected = reference_facts(session, everyone, period)
         got = person_facts(session, everyone, period)
+        together = person_facts_by_period(session, everyone, [*others, period])
     assert got == expected
+    assert together[period.name] == expected
     keys = dict.fromkeys(people, 7)
     figures = [
         release_figures(
