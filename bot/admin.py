@@ -29,7 +29,7 @@ from bot.figures.disclosure import Rules, group_counts
 from bot.figures.noise import new_record_key
 from bot.figures.releases import SEAT_IDLE_DAYS
 from bot.linking import admin_map, tool_from_word
-from bot.org.outcomes import org_outcomes
+from bot.orgwide.outcomes import org_outcomes
 from bot.parsing import command_words, echo
 from bot.people import ensure_person
 from bot.personal.privacy import LOOKED_ACTION
@@ -262,7 +262,11 @@ def _allow_team(
     services: Services, _client: WebClient, user_id: str, request: AdminRequest
 ) -> tuple[list[Block], str]:
     sources = services.settings.team_sources
-    candidates = load_teams(services.engine, sources) + pending_teams(services.engine, sources)
+    candidates = (
+        load_teams(services.engine, sources)
+        + pending_teams(services.engine, sources)
+        + pending_teams(services.engine, sources, denied=True)
+    )
     matches = find_team(candidates, request.team)
     if len(matches) != 1:
         return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.blocks.common import Block, context, header, section
-from bot.org.outcomes import OrgOutcomes
+from bot.orgwide.outcomes import OrgOutcomes
 
 
 def _minutes(value: float) -> str:

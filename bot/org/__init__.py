@@ -1,1 +1,0 @@
-"""Organisation-level figures a vendor reports only for the whole organisation."""

@@ -1,0 +1,1 @@
+"""Figures a vendor reports only for a whole organisation, never per person."""
