@@ -80,10 +80,13 @@ def load_teams(engine: Engine, sources: Iterable[str] | None = None) -> list[Tea
     return [team for team in tree.teams if team.source in wanted]
 
 
-def pending_teams(engine: Engine, sources: Iterable[str] | None = None) -> list[TeamRef]:
-    """Synced teams (Slack user groups, GitHub teams) waiting for an admin to allow them."""
+def pending_teams(
+    engine: Engine, sources: Iterable[str] | None = None, *, denied: bool = False
+) -> list[TeamRef]:
+    """Synced teams (Slack user groups, GitHub teams) waiting for an admin to allow them, or
+    (`denied`) the ones an admin decided not to count."""
     with open_session(engine) as session:
-        return [_ref(team) for team in all_teams(session, sources, allowed=False)]
+        return [_ref(team) for team in all_teams(session, sources, allowed=False, reviewed=denied)]
 
 
 def descendants(teams: Sequence[TeamRef], root: int) -> set[int]:

@@ -128,6 +128,8 @@ class Team(SQLModel, table=True):
     # Anyone can make a Slack user group or GitHub team, and two that differ by one person
     # single that person out: a synced team counts only once an admin allows it.
     allowed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # An admin decided (allowed or denied): a denied group is not "waiting" any more.
+    reviewed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class Membership(SQLModel, table=True):

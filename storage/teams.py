@@ -17,14 +17,20 @@ ORG_FILE_SOURCE = "org_file"
 
 
 def all_teams(
-    session: Session, sources: Iterable[str] | None = None, *, allowed: bool | None = None
+    session: Session,
+    sources: Iterable[str] | None = None,
+    *,
+    allowed: bool | None = None,
+    reviewed: bool | None = None,
 ) -> list[Team]:
-    """Every team (of the given sources; only allowed or only not-allowed ones), by name."""
+    """Every team (of the given sources; only allowed or not, only reviewed or not), by name."""
     statement = select(Team).order_by(col(Team.name), col(Team.slug))
     if sources is not None:
         statement = statement.where(col(Team.source).in_(list(sources)))
     if allowed is not None:
         statement = statement.where(col(Team.allowed).is_(allowed))
+    if reviewed is not None:
+        statement = statement.where(col(Team.reviewed).is_(reviewed))
     return list(session.exec(statement))
 
 
@@ -36,16 +42,19 @@ def upsert_teams(session: Session, teams: Sequence[Mapping[str, Any]]) -> dict[s
     """
     if not teams:
         return {}
-    rows = [
-        {**team, "allowed": team.get("source", ORG_FILE_SOURCE) == ORG_FILE_SOURCE}
-        for team in teams
-    ]
+    rows = []
+    for team in teams:
+        org_file = team.get("source", ORG_FILE_SOURCE) == ORG_FILE_SOURCE
+        rows.append({**team, "allowed": org_file, "reviewed": org_file})  # an admin wrote it
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(Team).values(rows)
     updates: dict[str, Any] = {
-        key: statement.excluded[key] for key in rows[0] if key not in {"slug", "allowed"}
+        key: statement.excluded[key]
+        for key in rows[0]
+        if key not in {"slug", "allowed", "reviewed"}
     }
     updates["allowed"] = sa.or_(col(Team.allowed), statement.excluded["allowed"])
+    updates["reviewed"] = sa.or_(col(Team.reviewed), statement.excluded["reviewed"])
     session.execute(statement.on_conflict_do_update(index_elements=["slug"], set_=updates))
     bump_team_version(session)
     slugs = [str(team["slug"]) for team in teams]
@@ -58,11 +67,12 @@ def upsert_teams(session: Session, teams: Sequence[Mapping[str, Any]]) -> dict[s
 
 
 def set_team_allowed(session: Session, team_id: int, *, allowed: bool) -> bool:
-    """Allow a team (or stop allowing it); True when something changed."""
+    """Allow a team (or deny it); True when something changed. Either way an admin decided."""
     team = session.get(Team, team_id)
-    if team is None or team.allowed == allowed:
+    if team is None or (team.allowed == allowed and team.reviewed):
         return False
     team.allowed = allowed
+    team.reviewed = True
     session.add(team)
     bump_team_version(session)
     return True

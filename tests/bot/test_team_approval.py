@@ -50,3 +50,26 @@ def test_a_child_that_is_not_allowed_is_not_part_of_its_parents_figures(engine: 
     teams = load_teams(engine)
     assert team_people(engine, teams, ids["payments"]) == set(people.values())
     assert pending_teams(engine) == []
+
+
+def test_a_denied_group_stays_denied_and_out_of_the_waiting_list(engine: Engine) -> None:
+    group = {"slug": "slack:guild", "name": "Guild", "source": "slack", "parent_id": None}
+    with Session(engine) as session:
+        ids = queries.upsert_teams(session, [group])
+        session.commit()
+    assert [team.slug for team in pending_teams(engine)] == ["slack:guild"]
+
+    with Session(engine) as session:
+        assert set_team_allowed(session, ids["slack:guild"], allowed=False)  # a decision
+        session.commit()
+    with Session(engine) as session:
+        queries.upsert_teams(session, [group | {"name": "Guild (renamed)"}])  # the next sync
+        session.commit()
+
+    assert pending_teams(engine) == []
+    assert [team.slug for team in pending_teams(engine, denied=True)] == ["slack:guild"]
+    assert load_teams(engine) == []
+    with Session(engine) as session:
+        assert set_team_allowed(session, ids["slack:guild"], allowed=True)  # changing its mind
+        session.commit()
+    assert [team.slug for team in load_teams(engine)] == ["slack:guild"]
