@@ -1,7 +1,9 @@
 """The trend chart: a team's weekly active share over up to 12 weeks, as a PNG.
 
-The chart is drawn for a phone screen: a fixed 1200×600 px image, large type, one line with
-markers, the y-axis fixed at 0–100 %. A week whose figure is hidden (for privacy, or for lack
+The chart is drawn for a phone screen: a fixed 1200×600 px image on a solid white background
+(it reads the same in Slack's light and dark themes), large type, one line with markers, the
+y-axis fixed at 0–100 %, week labels flat and centred under their points, and the latest
+value centred over its point. A week whose figure is hidden (for privacy, or for lack
 of data) is a gap in the line over a shaded band, with a note saying so. The function only
 ever receives week labels and shares, so no name can reach the image.
 
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
+    from matplotlib.text import Text
 
 WIDTH_PX = 1200
 HEIGHT_PX = 600
@@ -49,7 +52,7 @@ _HIDDEN_BAND_COLOUR = "#eaeef2"
 # Figure-relative layout, tuned by eye at WIDTH_PX × HEIGHT_PX. The bottom margin grows when
 # the week labels have to be turned to fit.
 _LEFT, _RIGHT, _TOP = 0.11, 0.965, 0.80
-_BOTTOM_FLAT, _BOTTOM_TURNED = 0.13, 0.19
+_BOTTOM_FLAT = 0.13
 _TITLE_X, _TITLE_Y = 0.02, 0.955
 _TITLE_SIZE = 20.0
 _MIN_TITLE_SIZE = 12.0
@@ -57,9 +60,8 @@ _TICK_SIZE = 14.0
 _NOTE_SIZE = 13.0
 _VALUE_SIZE = 15.0
 _MESSAGE_SIZE = 20.0
-# Week labels are turned when the widest would fill more than this share of its slot.
+# Week labels are thinned out when the widest would fill more than this share of its slot.
 _FLAT_LABEL_FILL = 0.85
-_TURNED_LABEL_DEGREES = 35
 
 _render_lock = threading.Lock()
 
@@ -163,14 +165,7 @@ def _draw_axes(
         color=_MUTED_COLOUR,
         parse_math=False,
     )
-    slot = (_RIGHT - _LEFT) * WIDTH_PX / len(weeks)
-    widest = max(label.get_window_extent().width for label in tick_labels)
-    if widest > _FLAT_LABEL_FILL * slot:
-        for label in tick_labels:
-            label.set_rotation(_TURNED_LABEL_DEGREES)
-            label.set_horizontalalignment("right")
-            label.set_rotation_mode("anchor")
-        axes.set_position((_LEFT, _BOTTOM_TURNED, _RIGHT - _LEFT, _TOP - _BOTTOM_TURNED))
+    _thin_labels(tick_labels, slot=(_RIGHT - _LEFT) * WIDTH_PX / len(weeks))
 
     values = [math.nan if week.active_share is None else week.active_share * 100 for week in weeks]
     for position, value in zip(positions, values, strict=True):
@@ -196,12 +191,14 @@ def _draw_axes(
     )
     last_position, last_value = visible[-1]
     above = last_value <= 80
+    # Centred on its point: the axis keeps half a week's slot free at each end, so the value
+    # stays inside the image and reads as the point's, never its neighbour's.
     axes.annotate(
         f"{last_value:.0f} %",
         (last_position, last_value),
         xytext=(0, 14 if above else -16),
         textcoords="offset points",
-        ha="center" if 0 < last_position < len(weeks) - 1 else _edge_align(last_position, weeks),
+        ha="center",
         va="bottom" if above else "top",
         color=_TEXT_COLOUR,
         fontproperties=bold,
@@ -212,11 +209,14 @@ def _draw_axes(
     )
 
 
-def _edge_align(position: int, weeks: tuple[TrendPoint, ...]) -> str:
-    """Keep the value label of a point at either end of the axis inside the image."""
-    if len(weeks) == 1:
-        return "center"
-    return "left" if position == 0 else "right"
+def _thin_labels(labels: Sequence[Text], *, slot: float) -> None:
+    """Keep the week labels flat, each centred under its own point: when they are too wide for
+    their slots, only every second (third, …) one is shown, counting back from the latest."""
+    widest = max(label.get_window_extent().width for label in labels)
+    step = max(1, math.ceil(widest / (_FLAT_LABEL_FILL * slot)))
+    last = len(labels) - 1
+    for index, label in enumerate(labels):
+        label.set_visible((last - index) % step == 0)
 
 
 def _centre_message(axes: Axes, message: str, regular: FontProperties) -> None:

@@ -24,6 +24,8 @@ from bot.charts.trend import (
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LINE_RGB = (0x1F, 0x6F, 0xEB)
+TEXT_RGB = (0x1F, 0x23, 0x28)
+MUTED_RGB = (0x57, 0x60, 0x6A)
 
 SHARES = [0.31, 0.35, 0.40, 0.42, 0.48, 0.47, 0.50, 0.52, 0.55, 0.61, 0.58, 0.66]
 TWELVE_WEEKS = [TrendPoint(f"W{37 + i}", share) for i, share in enumerate(SHARES)]
@@ -233,3 +235,36 @@ def test_alt_text_for_no_data_and_for_all_hidden() -> None:
     assert chart_alt_text([TrendPoint("W1", None)], title="Tiny\n") == (
         "Tiny, last week: all hidden for privacy."
     )
+
+
+def _columns(png: bytes, rgb: tuple[int, int, int], top: int, bottom: int) -> list[int]:
+    """The x of every pixel of colour `rgb` between rows `top` and `bottom`."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        pixels = image.convert("RGB").load()
+        assert pixels is not None
+        return [x for y in range(top, bottom) for x in range(WIDTH_PX) if pixels[x, y] == rgb]
+
+
+@pytest.mark.parametrize("last_share", [0.66, 0.95])
+def test_the_latest_value_is_centred_over_its_own_point(last_share: float) -> None:
+    points = [*TWELVE_WEEKS[:-1], TrendPoint("W48", last_share)]
+    png = trend_chart_png(points, title="Platform")
+
+    line = _columns(png, LINE_RGB, HEIGHT_PX // 6, HEIGHT_PX)
+    marker_centre = max(line) - 9  # the last marker is the rightmost of the line's colour
+    text = _columns(png, TEXT_RGB, HEIGHT_PX // 6, HEIGHT_PX)  # below the title
+    assert text, "the value is drawn"
+    assert abs(sum(text) / len(text) - marker_centre) < 8
+
+
+def test_week_labels_are_flat_and_the_latest_is_always_shown() -> None:
+    png = trend_chart_png([TrendPoint(label, 0.5) for label in DATE_LABELS], title="Payments")
+    flat = trend_chart_png([TrendPoint(f"W{n}", 0.5) for n in range(12)], title="Payments")
+
+    # Labels sit in one band under the axis: nothing drawn in the band below it.
+    for chart in (png, flat):
+        assert _columns(chart, MUTED_RGB, HEIGHT_PX - 30, HEIGHT_PX) == []
+    latest = _columns(png, MUTED_RGB, HEIGHT_PX - 75, HEIGHT_PX - 30)
+    assert max(latest) > WIDTH_PX - 100  # the last week's label, under the last point
