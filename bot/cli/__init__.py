@@ -26,6 +26,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "sources": ("sync", "sources", "people"),
     "imports": ("import",),
     "myusage": ("myusage",),
+    "preview": ("preview",),
     "release": ("release", "releases"),
     "health": ("health",),
 }

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 from bot.cli.common import add_command, engine_for
-from bot.preview.files import write_preview
-from bot.preview.surfaces import SURFACES, PreviewError, preview_surface
-from bot.services import Services
 from bot.settings import Settings
+
+# Kept here (not imported from bot.preview.surfaces) so that `--help` loads nothing else.
+SURFACES = ("myusage", "home", "teamusage", "digest", "tip")
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +42,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def preview(settings: Settings, args: argparse.Namespace) -> int:
     """Write the preview of one surface for each person (or the team) asked for."""
+    from bot.preview.files import write_preview
+    from bot.preview.surfaces import PreviewError, preview_surface
+    from bot.services import Services
+
     subjects: list[dict[str, str | None]] = (
         [{"user": None, "team": args.team}]
         if args.team

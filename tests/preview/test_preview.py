@@ -139,3 +139,9 @@ def test_the_command_writes_the_files_and_counts_the_blocks(
 
     assert main(["preview", "tip", "--out", str(tmp_path)]) == 2
     assert "give --user or --team" in capsys.readouterr().err
+
+
+def test_the_command_lists_the_same_surfaces_as_the_previews() -> None:
+    from bot.cli import preview as command
+
+    assert command.SURFACES == SURFACES
