@@ -117,4 +117,6 @@ def test_a_digest_narrative_sees_no_imported_tool_word(
     assert digest is not None and not digest.quiet
     body = sent(chat)
     assert not [word for word in SECRET_WORDS if word in body.lower()]
-    assert "another tool" in body and "GitHub Copilot" in body
+    # The model is given aggregate numbers only: no tool's name, known or imported, reaches it.
+    assert "GitHub Copilot" not in body and "another tool" not in body
+    assert "mean share of AI suggestions accepted" in body
