@@ -2,8 +2,9 @@
 
 Covers what Uptake's surfaces write: *bold*, _italic_, ~strike~, `code`, ```blocks```, links
 (<url> and <url|text>), user and channel mentions (<@U…>, <#C…|name>), broadcasts (<!here>),
-the three entities Slack decodes (&amp; &lt; &gt;) and line breaks. Emoji shortcodes stay as
-text. Everything else is escaped, so no text from a block can inject markup into the page.
+the three entities Slack decodes (&amp; &lt; &gt;) and line breaks. The emoji shortcodes
+Uptake's own surfaces use are drawn as the emoji; any other stays as text. Everything else is
+escaped, so no text from a block can inject markup into the page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
 # Stand-ins for finished HTML while the formatting marks are applied around it.
 _HOLD = re.compile("\x00(\\d+)\x00")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:", "slack://")
+#: The shortcodes Uptake's messages use, as Slack shows them.
+EMOJI = {
+    "warning": "\u26a0\ufe0f",
+    "point_right": "\U0001f449",
+    "hourglass_flowing_sand": "\u23f3",
+    "eyes": "\U0001f440",
+    "bulb": "\U0001f4a1",
+}
+_EMOJI = re.compile(r":([a-z0-9_+-]+):")
 
 
 def mrkdwn_html(text: str) -> str:
@@ -40,6 +50,7 @@ def mrkdwn_html(text: str) -> str:
     text = _BOLD.sub(r"<b>\1</b>", text)
     text = _ITALIC.sub(r"<i>\1</i>", text)
     text = _STRIKE.sub(r"<s>\1</s>", text)
+    text = _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
     text = text.replace("\n", "<br>")
     while _HOLD.search(text):  # a held fragment never contains another's stand-in
         text = _HOLD.sub(lambda m: held[int(m.group(1))], text)

@@ -27,7 +27,7 @@ from bot.preview.mrkdwn import mrkdwn_html
             '<span class="mention">@U012AB3CD</span> and <span class="mention">#general</span> '
             'and <span class="mention">@here</span>',
         ),
-        (":point_right: *Do* this", ":point_right: <b>Do</b> this"),
+        (":point_right: *Do* this", "\U0001f449 <b>Do</b> this"),
         ("one\ntwo", "one<br>two"),
         ("a &lt;b&gt; &amp; c", "a &lt;b&gt; &amp; c"),
         ("```line one\n*two*```", "<pre>line one\n*two*</pre>"),
@@ -111,3 +111,9 @@ def test_a_page_is_as_wide_as_asked(width: int, kind: str) -> None:
     assert f"body {{ width: {width}px; }}" in page
     assert "Hi &lt;there&gt;" in page
     assert ("Only visible to you" in page) is (kind == "message")
+
+
+def test_the_emoji_uptake_uses_are_drawn_and_others_stay_as_text() -> None:
+    shown = mrkdwn_html(":point_right: *Do this* :partyparrot: `:warning:`")
+    assert shown.startswith("\U0001f449 <b>Do this</b> :partyparrot:")
+    assert "<code>:warning:</code>" in shown  # code is shown as typed
