@@ -51,17 +51,44 @@ def _postgres_database(request: pytest.FixtureRequest) -> str:
     return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+class MigratedDatabases:
+    """The session's migrated databases, one of each kind, each made when first asked for."""
+
+    def __init__(
+        self, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> None:
+        self._request = request
+        self._tmp_path_factory = tmp_path_factory
+        self._urls: dict[str, str] = {}
+
+    def url(self, kind: str) -> str:
+        if kind not in self._urls:
+            if kind == "sqlite":
+                url = f"sqlite:///{self._tmp_path_factory.mktemp('db') / 'uptake.db'}"
+            else:
+                url = _postgres_database(self._request)  # dropped when the session ends
+            engine = make_engine(url)
+            upgrade(engine)
+            engine.dispose()
+            self._urls[kind] = url
+        return self._urls[kind]
+
+
+@pytest.fixture(scope="session")
+def migrated_databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> MigratedDatabases:
+    """Where `database_url` keeps its databases for the whole session."""
+    # pytest finalises a parametrised session fixture whenever the next test wants the other
+    # parameter, and a pytest-xdist worker alternates kinds module by module: kept here, each
+    # database is made once per worker rather than once per module.
+    return MigratedDatabases(request, tmp_path_factory)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(request: pytest.FixtureRequest, migrated_databases: MigratedDatabases) -> str:
     """A migrated database of each kind, shared by the session's tests."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'uptake.db'}"
-    else:
-        url = _postgres_database(request)
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    return url
+    return migrated_databases.url(request.param)
 
 
 @pytest.fixture
