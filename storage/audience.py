@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from storage import queries
+from storage import memberships
 from storage.models import DigestSubscription, Person, Team
 
 
@@ -55,7 +55,7 @@ def digest_standings(
             .order_by(col(Person.id))
         ):
             people.setdefault(slack_id, person_id)
-    roles = queries.direct_team_roles_of(session, sorted(set(people.values())))
+    roles = memberships.direct_team_roles_of(session, sorted(set(people.values())))
     parents: dict[int, int | None] = {
         team_id: parent_id
         for team_id, parent_id in session.execute(sa.select(col(Team.id), col(Team.parent_id)))

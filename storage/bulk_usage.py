@@ -1,6 +1,6 @@
 """Daily usage written at bulk speed on PostgreSQL: COPY into a staging table, then one upsert.
 
-`upsert_daily_usage` (storage/queries.py) calls `copy_upsert` on PostgreSQL for everything but
+`upsert_daily_usage` (storage/usage.py) calls `copy_upsert` on PostgreSQL for everything but
 the smallest batches. Row by row (even pipelined) PostgreSQL parses, plans and executes each
 row; `COPY` streams them and one `INSERT … SELECT … ON CONFLICT` applies them, at a third of raw
 `COPY`'s speed or better (benchmarks/bench_ingest.py). The staging table is a temporary table

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, col
 
-from storage import partitions, queries
+from storage import partitions, usage
+from storage.batches import insert_for
 from storage.models import OtlpSeries, utcnow
 from storage.outcomes import OUTCOME_METRICS
 
@@ -74,7 +74,7 @@ def advance_series(session: Session, points: Sequence[CounterPoint]) -> list[tup
     if not points:
         return []
     keys = sorted({point.series_key for point in points})
-    insert = _insert_for(session)
+    insert = insert_for(session)
     now = utcnow()
     # One statement, many parameter sets: compiled once, sent as multi-row INSERTs.
     session.execute(
@@ -165,13 +165,13 @@ def add_daily_usage(
 
     Each addition holds `tool` and `source`, any of `ADDITIVE_COUNTS`, `cost_cents` (with
     `cost_kind`), `OUTCOME_METRICS`, and `active`. The day's row is written through
-    `queries.upsert_daily_usage`, which keeps the weekly rollup in step.
+    `usage.upsert_daily_usage`, which keeps the weekly rollup in step.
     """
     if not additions:
         return 0
     keys = sorted(additions)
     partitions.ensure_months_for_days(session, {day for _, day in keys})
-    insert = _insert_for(session)
+    insert = insert_for(session)
     now = utcnow()
     session.execute(
         insert(_DAILY).on_conflict_do_nothing(index_elements=["identity_id", "day"]),
@@ -181,7 +181,7 @@ def add_daily_usage(
                 "day": day,
                 "tool": additions[(identity_id, day)]["tool"],
                 "source": additions[(identity_id, day)]["source"],
-                **queries.zero_usage(),
+                **usage.zero_usage(),
                 "updated_at": now,
             }
             for identity_id, day in keys
@@ -193,7 +193,7 @@ def add_daily_usage(
     for key in keys:
         stored, added = current[key], additions[key]
         row: dict[str, Any] = {
-            name: stored[name] for name in (*queries.USAGE_METRICS, "identity_id", "day")
+            name: stored[name] for name in (*usage.USAGE_METRICS, "identity_id", "day")
         }
         row["tool"], row["source"] = added["tool"], added["source"]
         for name in ADDITIVE_COUNTS:
@@ -218,7 +218,7 @@ def add_daily_usage(
                     },
                 }
             )
-    queries.upsert_daily_usage(session, rows)
+    usage.upsert_daily_usage(session, rows)
     if outcomes:  # upsert_daily_usage replaces the usage metrics only; outcomes are set here
         session.execute(
             sa.update(_DAILY)
@@ -237,7 +237,7 @@ def _locked_days(
 ) -> dict[tuple[int, dt.date], Mapping[str, Any]]:
     found: dict[tuple[int, dt.date], Mapping[str, Any]] = {}
     columns = [
-        _DAILY.c[name] for name in ("identity_id", "day", *queries.USAGE_METRICS, *OUTCOME_METRICS)
+        _DAILY.c[name] for name in ("identity_id", "day", *usage.USAGE_METRICS, *OUTCOME_METRICS)
     ]
     for start in range(0, len(keys), _CHUNK // 10):
         part = keys[start : start + _CHUNK // 10]
@@ -256,8 +256,3 @@ def forget_series_before(session: Session, before: dt.datetime) -> int:
     """Delete the state of series not seen since `before` (their exporters are long gone)."""
     result = session.execute(sa.delete(OtlpSeries).where(col(OtlpSeries.updated_at) < before))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def _insert_for(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from storage import bulk_usage, partitions, queries
+from storage import bulk_usage, identities, partitions, usage
 from storage.models import LinkMethod, utcnow
 
 _IDENTITY: sa.Table = SQLModel.metadata.tables["identity"]
@@ -73,7 +73,7 @@ def write_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
             return 0
         # Another writer stored one of these days meanwhile: replace it, as upserts do.
         replaced = count_stored_days(session, [(row["identity_id"], row["day"]) for row in rows])
-    queries.upsert_daily_usage(session, rows, refresh_rollup=False)
+    usage.upsert_daily_usage(session, rows, refresh_rollup=False)
     return replaced
 
 
@@ -111,7 +111,7 @@ def ensure_identities(
     """
     wanted = sorted(set(keys))
     if session.get_bind().dialect.name != "postgresql" or not wanted:
-        return queries.ensure_identities(session, wanted)
+        return identities.ensure_identities(session, wanted)
     arrays = {"tools": [tool for tool, _ in wanted], "externals": [ext for _, ext in wanted]}
     session.execute(
         sa.text(
