@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -87,17 +88,18 @@ def command_body(user_id: str, response_url: str) -> bytes:
 
 
 async def fire(
-    base_url: str, fake: FakeSlackAPI, user_ids: list[str]
+    base_urls: list[str], fake: FakeSlackAPI, user_ids: list[str]
 ) -> list[tuple[str, float, float, int, str]]:
     """Send one command per user id at the same moment: (answer path, start, ack, status, body).
 
     A bare HTTP/1.1 client over asyncio streams, connected before the start: what is timed is
     the server, not a client library's overhead or TCP handshakes (Slack keeps connections).
+    With several web processes the requests go to each in turn, as a load balancer sends them.
     """
-    host, port = base_url.removeprefix("http://").split(":")
     gate = asyncio.Event()
 
-    async def one(user_id: str) -> tuple[str, float, float, int, str]:
+    async def one(index: int, user_id: str) -> tuple[str, float, float, int, str]:
+        host, port = base_urls[index % len(base_urls)].removeprefix("http://").split(":")
         name = uuid.uuid4().hex
         body = command_body(user_id, fake.response_url(name))
         headers = {
@@ -120,7 +122,7 @@ async def fire(
         status = int(status_line.split()[1]) if status_line else 0
         return f"/response/{name}", started, acked, status, rest.decode(errors="replace")
 
-    tasks = [asyncio.create_task(one(user_id)) for user_id in user_ids]
+    tasks = [asyncio.create_task(one(index, user)) for index, user in enumerate(user_ids)]
     await asyncio.sleep(0.5)  # every connection open and waiting at the gate
     gate.set()
     return list(await asyncio.gather(*tasks))
@@ -132,12 +134,14 @@ def measure_http(
     *,
     settings: dict[str, str] | None = None,
     user_ids: list[str] | None = None,
+    processes: int = 1,
 ) -> dict[str, Any]:
     """Fire `concurrency` signed `/myusage` commands at `uptake serve` at once; report latencies.
 
     The database must be migrated; people are taken from it (or `user_ids`), and anyone not
     there is registered on first sight, as in production. `settings` adds environment
-    settings for the web process (e.g. {"WORK_THREADS": "16"}).
+    settings for the web processes (e.g. {"WORK_THREADS": "16"}); `processes` web processes
+    share the requests.
     """
     people = user_ids or sample_people(database_url, concurrency)
     if not people:
@@ -151,10 +155,12 @@ def measure_http(
             "SLACK_API_URL": fake.url,
             **(settings or {}),
         }
-        with WebProcess(env) as web:
+        with contextlib.ExitStack() as stack:
+            webs = [stack.enter_context(WebProcess(env)) for _ in range(processes)]
+            urls = [web.base_url for web in webs]
             # Warm up: the first requests pay for imports, the connection pool and auth.test.
-            asyncio.run(fire(web.base_url, fake, chosen[:5]))
-            results = asyncio.run(fire(web.base_url, fake, chosen))
+            asyncio.run(fire(urls, fake, chosen[: 5 * processes]))
+            results = asyncio.run(fire(urls, fake, chosen))
             deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
             acks, answers, busy, failed, unanswered = [], [], 0, 0, 0
             for path, started, acked, status, text in results:
@@ -179,6 +185,7 @@ def measure_http(
             )
     report: dict[str, Any] = {
         "concurrency": concurrency,
+        "web_processes": processes,
         "distinct_people": len(set(chosen)),
         "web_settings": {k: v for k, v in (settings or {}).items()},
         "ack_p50_ms": round(percentile(acks, 50), 1),
@@ -231,6 +238,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "on that server); default: a fresh SQLite file in a temporary directory",
     )
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--processes", type=int, default=1, help="web processes sharing requests")
     parser.add_argument("--people", type=int, default=1000, help="people seeded")
     parser.add_argument("--days", type=int, default=60, help="days of usage seeded")
     parser.add_argument("--seed", type=int, default=42)
@@ -251,8 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(item.split("=", 1) for item in args.set)
     with bench_database(args.database_url, keep=args.keep) as url:
         seed(url, args.people, args.days, args.seed)
-        report = measure_http(url, args.concurrency, settings=settings)
-    report["environment"] = {"cpu_count": os.cpu_count(), "run": secrets.token_hex(3)}
+        report = measure_http(url, args.concurrency, settings=settings, processes=args.processes)
+    report["environment"] = {
+        "cpu_count": os.cpu_count(),
+        "load_average": [round(load, 2) for load in os.getloadavg()],
+        "run": secrets.token_hex(3),
+    }
     print(json.dumps(report, indent=2))
     return 0
 

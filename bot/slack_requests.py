@@ -33,7 +33,6 @@ from slack_bolt.request.internals import build_context
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.engine import session as open_session
 from storage.replay import forget_requests_before, remember_request
 
 logger = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ class SlackRequestGate:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._secret = signing_secret.encode()
-        self._engine = engine
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._max_body_bytes = max_body_bytes
         self._clock = clock
         self._next_purge = 0.0
@@ -141,13 +140,13 @@ class SlackRequestGate:
     def _remember(self, signature: str, timestamp: int) -> Refusal | None:
         now = self._clock()
         try:
-            with open_session(self._engine) as session:
+            # Each statement its own transaction: one round trip for the ack to wait on.
+            with self._autocommit.connect() as connection:
                 if now >= self._next_purge:
                     self._next_purge = now + PURGE_EVERY_SECONDS
                     # A signature whose timestamp left the window can never verify again.
-                    forget_requests_before(session, int(now) - WINDOW_SECONDS)
-                first = remember_request(session, signature, timestamp)
-                session.commit()
+                    forget_requests_before(connection, int(now) - WINDOW_SECONDS)
+                first = remember_request(connection, signature, timestamp)
         except SQLAlchemyError as exc:
             logger.error("could not check a Slack request for replay (%s)", type(exc).__name__)
             return Refusal(503, "database unavailable")

@@ -23,6 +23,7 @@ from bot.intake.otlp import OtlpIntake
 from bot.ops.metrics import process_registry, request_latency
 from bot.settings import Settings
 from bot.slack_requests import Refusal, SlackRequestGate
+from bot.work_pool import ACKED_ALREADY, WorkPool
 from storage.engine import ping
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class UptakeWSGI:
             max_body_bytes=settings.slack_max_body_bytes,
         )
         self._engine = engine
+        executor = getattr(app.listener_runner, "listener_executor", None)
+        self._work_pool = executor if isinstance(executor, WorkPool) else None
         self.registry = registry or process_registry(engine)
         self._metrics = make_wsgi_app(self.registry)
         self._latency = request_latency(self.registry)
@@ -100,6 +103,14 @@ class UptakeWSGI:
         return _json(start_response, "404 Not Found", {"error": "not found"})
 
     def _slack(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if self._work_pool is None:
+            return self._ack(environ, start_response, None)
+        with self._work_pool.acking():
+            return self._ack(environ, start_response, self._work_pool)
+
+    def _ack(
+        self, environ: dict[str, Any], start_response: StartResponse, pool: WorkPool | None
+    ) -> Iterable[bytes]:
         admitted = self._gate.admit(environ)
         if isinstance(admitted, Refusal):
             return _refuse(start_response, admitted)
@@ -114,10 +125,23 @@ class UptakeWSGI:
             return [b""]
         if refusal is not None:
             return _refuse(start_response, refusal)
+        if pool is not None and _acked_empty(admitted) and pool.has_room():
+            # The ack is all Slack waits for: Bolt's middleware and the listener run on the
+            # pool, off the request thread (a full pool is Bolt's to answer "busy", below).
+            admitted.context[ACKED_ALREADY] = True
+            pool.submit_whole(self._dispatch_acked, admitted)
+            start_response("200 OK", [("Content-Length", "0")])
+            return [b""]
         answer = self._app.dispatch(admitted)
         response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
         start_response(response.status, response.get_headers())
         return response.get_body()
+
+    def _dispatch_acked(self, request: BoltRequest) -> None:
+        try:
+            self._app.dispatch(request)  # its ack goes nowhere: Slack was answered already
+        except Exception:  # Bolt reports listener errors itself; this is anything before them
+            logger.exception("could not dispatch an acknowledged Slack request")
 
     def _dispatch_later(self, request: BoltRequest, verdict: Future[Refusal | None]) -> None:
         refusal = verdict.result()

@@ -14,9 +14,11 @@ work never piles up past what can still be answered in time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -29,8 +31,15 @@ BUSY_TEXT = (
     "Uptake is busy answering a lot of requests right now and did not start on yours. "
     "Please try again in a minute."
 )
+#: Context key of a request whose HTTP ack was sent before Bolt saw it.
+ACKED_ALREADY = "uptake_acked_already"
+#: The longest work waits for acks in progress before it starts (`WorkPool.acking`).
+ACK_PRIORITY_SECONDS = 0.5
 # How long a click's busy notice may hold the request thread (its ack waits for it).
 BUSY_NOTICE_TIMEOUT_SECONDS = 1
+
+
+_running_whole = threading.local()
 
 
 class WorkPool(ThreadPoolExecutor):
@@ -48,6 +57,8 @@ class WorkPool(ThreadPoolExecutor):
         self.closed = False
         self._lock = threading.Lock()
         self._pending = 0
+        self._acking = 0
+        self._acks_done = threading.Condition(self._lock)
 
     @property
     def pending(self) -> int:
@@ -60,16 +71,67 @@ class WorkPool(ThreadPoolExecutor):
         return self.pending < self.capacity
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Queue `fn`, counting it as pending until it finishes."""
+        """Queue `fn`, counting it as pending until it finishes.
+
+        Called from inside work queued with `submit_whole`, `fn` runs there and then instead.
+        """
+        if getattr(_running_whole, "pool", None) is self:
+            done: Future[Any] = Future()
+            try:
+                done.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # as an executor would: the caller reads the future
+                done.set_exception(exc)
+            return done
         with self._lock:
             self._pending += 1
         try:
-            future = super().submit(fn, *args, **kwargs)
+            future = super().submit(self._after_acks, fn, *args, **kwargs)
         except BaseException:
             self._finished(None)
             raise
         future.add_done_callback(self._finished)
         return future
+
+    @contextlib.contextmanager
+    def acking(self) -> Iterator[None]:
+        """While a request thread acks a request, work not yet started waits (a little).
+
+        Python runs one thread at a time: work running beside a burst of acks slows every ack
+        (Slack wants each within 3 s). Work waits for the acks in progress, at most
+        ACK_PRIORITY_SECONDS each time, then starts regardless.
+        """
+        with self._lock:
+            self._acking += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._acking -= 1
+                if not self._acking:
+                    self._acks_done.notify_all()
+
+    def _after_acks(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        deadline = time.monotonic() + ACK_PRIORITY_SECONDS
+        with self._acks_done:
+            while self._acking and (left := deadline - time.monotonic()) > 0:
+                self._acks_done.wait(left)
+        return fn(*args, **kwargs)
+
+    def submit_whole(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Queue `fn` as one piece of work: what it queues on this pool runs inside it.
+
+        The web layer queues Bolt's whole dispatch of a request this way (bot/web.py), so a
+        request is one pending piece of work, as it is when Bolt queues only the listener.
+        """
+
+        def whole() -> Any:
+            _running_whole.pool = self
+            try:
+                return fn(*args)
+            finally:
+                _running_whole.pool = None
+
+        return self.submit(whole)
 
     def _finished(self, _future: Future[Any] | None) -> None:
         with self._lock:
@@ -87,6 +149,8 @@ def ack_first(pool: WorkPool) -> Callable[..., BoltResponse | None]:
     def acknowledge_now(
         req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
+        if req.context.get(ACKED_ALREADY):
+            return next()  # the web layer answered Slack and queued this request (bot/web.py)
         kind = _kind(req.body)
         if kind is None:
             # Anything else (none registered today) may need to ack with content: its

@@ -1,0 +1,48 @@
+"""The work pool: work waits for acks in progress, and a whole dispatch is one piece of work."""
+
+from __future__ import annotations
+
+import threading
+
+from bot.work_pool import ACK_PRIORITY_SECONDS, WorkPool
+
+
+def test_work_waits_for_an_ack_in_progress_then_starts() -> None:
+    pool = WorkPool(threads=2, queue=4)
+    started = threading.Event()
+    try:
+        with pool.acking():
+            pool.submit(started.set)
+            assert not started.wait(0.1)  # an ack is being sent: the work has not started
+        assert started.wait(5)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def test_work_waits_for_acks_no_longer_than_its_bound() -> None:
+    pool = WorkPool(threads=1, queue=4)
+    started = threading.Event()
+    try:
+        with pool.acking():  # an ack that never ends, as far as the work can tell
+            pool.submit(started.set)
+            assert started.wait(ACK_PRIORITY_SECONDS + 5)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def test_what_a_whole_piece_of_work_queues_runs_inside_it() -> None:
+    pool = WorkPool(threads=1, queue=0)
+    seen: list[tuple[str, int]] = []
+
+    def dispatch() -> str:
+        seen.append(("dispatch", pool.pending))
+        inner = pool.submit(lambda: seen.append(("listener", pool.pending)) or "answered")
+        assert inner.done()  # ran here and then, not queued behind this very work
+        return str(inner.result())
+
+    try:
+        assert pool.submit_whole(dispatch).result(timeout=5) == "answered"
+    finally:
+        pool.shutdown(wait=True)
+    assert seen == [("dispatch", 1), ("listener", 1)]  # one piece of work, never two
+    assert pool.pending == 0
