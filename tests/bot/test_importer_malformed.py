@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.importer import ImportRejected, import_usage
 from bot.linking import MappingRejected, import_identity_map
-from bot.org import OrgRejected, plan_org
+from bot.orgfile import OrgRejected, plan_org
 from storage.models import DailyUsage, Identity, Person
 from tests.factories import make_person
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.org import OrgRejected, PeopleChange, RemovalNotConfirmed, import_org, plan_org
+from bot.orgfile import OrgRejected, PeopleChange, RemovalNotConfirmed, import_org, plan_org
 from storage.models import Membership, Team
 from tests.factories import make_person
 
