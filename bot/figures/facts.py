@@ -92,7 +92,7 @@ def _fold_person(rows: list[rollup.PersonWeek], windows: _Windows) -> PersonFact
     fact = PersonFacts()
     masks: dict[dt.date, int] = {}
     reported: dict[tuple[dt.date, str], tuple[bool, ...]] = {}
-    for row in rows:
+    for row in rows if any(row.from_otlp for row in rows) else ():  # only OTLP rows read it
         if not row.from_otlp:
             known = reported.get((row.week, row.tool), (False,) * len(row.outcomes))
             reported[(row.week, row.tool)] = tuple(
