@@ -42,6 +42,7 @@ from bot.collectors.base import (
     VendorRecord,
 )
 from bot.collectors.copilot.fields import Fields, report_rows
+from bot.collectors.copilot.github import origin, rate_limit_wait, url_path
 from bot.collectors.copilot.roster import seat_of, team_membership_of
 from bot.collectors.copilot.usage import merge, org_figures_of, usage_of
 from bot.collectors.http import (
@@ -49,11 +50,12 @@ from bot.collectors.http import (
     VendorHTTP,
     decode_json,
     page_numbers,
-    retry_after_seconds,
 )
 from bot.settings import Settings
-from storage import queries
 from storage.engine import session as open_session
+from storage.identities import ensure_identities
+from storage.memberships import replace_vendor_teams
+from storage.seats import replace_seats
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +72,6 @@ MAX_REPORT_FILE_BYTES = 256 * 1024 * 1024
 TEAM_SOURCE = "github"
 # Team.slug holds 100 characters, and vendor team slugs carry a "github:" prefix.
 _MAX_TEAM_KEY = 100
-# GitHub asks for at least a minute's pause after a secondary rate limit without Retry-After.
-_SECONDARY_LIMIT_WAIT = 60.0
 _RATE_LIMIT_ATTEMPTS = 6
 
 _PERMISSION_HINTS = {
@@ -101,7 +101,7 @@ class CopilotCollector(Collector):
             self._scope = f"/orgs/{quote(settings.github_org, safe='')}"
         else:
             raise CollectorError(f"{self.source}: set GITHUB_ORG or GITHUB_ENTERPRISE")
-        self._api_origin = _origin(settings.github_api_url)
+        self._api_origin = origin(settings.github_api_url)
         # Report files hold usage per person: only plain HTTP when the API itself is (tests).
         self._link_schemes = (
             ("https://", "http://") if self._api_origin[0] == "http" else ("https://",)
@@ -186,8 +186,8 @@ class CopilotCollector(Collector):
         synced_at = now.astimezone(dt.UTC)
         seats = [{**seat, "synced_at": synced_at} for seat in self._seats()]
         with open_session(engine) as session:
-            queries.ensure_identities(session, [(self.tool, seat["external_id"]) for seat in seats])
-            queries.replace_seats(session, self.tool, seats)
+            ensure_identities(session, [(self.tool, seat["external_id"]) for seat in seats])
+            replace_seats(session, self.tool, seats)
             session.commit()
         self._sync_teams(engine, now)
 
@@ -219,7 +219,7 @@ class CopilotCollector(Collector):
         link = response.links.get("next", {}).get("url")
         if not link:
             return None
-        if _origin(link) != self._api_origin:
+        if origin(link) != self._api_origin:
             raise MalformedReport(
                 f"{self.source}: the seat list's next page points away from the GitHub API"
             )
@@ -250,10 +250,10 @@ class CopilotCollector(Collector):
         if skipped:
             logger.warning("%s: skipped %d team rows with over-long slugs", self.source, skipped)
         with open_session(engine) as session:
-            ids = queries.ensure_identities(
+            ids = ensure_identities(
                 session, {(self.tool, login) for members in logins.values() for login in members}
             )
-            queries.replace_vendor_teams(
+            replace_vendor_teams(
                 session,
                 TEAM_SOURCE,
                 names,
@@ -325,7 +325,7 @@ class CopilotCollector(Collector):
         except CollectorError as exc:
             raise _DownloadFailed(str(exc).removeprefix(f"{self.source}: ")) from exc
         if response.status_code >= 300:
-            raise _DownloadFailed(f"HTTP {response.status_code} on {_path(link)}")
+            raise _DownloadFailed(f"HTTP {response.status_code} on {url_path(link)}")
         return report_rows(response.content, where)
 
     # -- GitHub's API conventions ------------------------------------------------------------
@@ -335,18 +335,18 @@ class CopilotCollector(Collector):
         waited = 0.0
         for attempt in range(1, _RATE_LIMIT_ATTEMPTS + 1):
             response = self._api.request("GET", url, **kwargs)
-            wait = _rate_limit_wait(response)
+            wait = rate_limit_wait(response)
             if wait is None:
                 return response
             if attempt == _RATE_LIMIT_ATTEMPTS or waited + wait > self._retry_budget:
                 break
             logger.warning(
-                "%s: GitHub rate limit on %s; waiting %.0fs", self.source, _path(url), wait
+                "%s: GitHub rate limit on %s; waiting %.0fs", self.source, url_path(url), wait
             )
             self._sleep(wait)
             waited += wait
         raise CollectorError(
-            f"{self.source}: GitHub rate limit on {_path(url)} did not lift within the retry "
+            f"{self.source}: GitHub rate limit on {url_path(url)} did not lift within the retry "
             f"budget (next wait {wait:.0f}s)"
         )
 
@@ -372,34 +372,3 @@ class CopilotCollector(Collector):
 
 class _DownloadFailed(Exception):
     """A report file could not be downloaded (most likely its signed link expired)."""
-
-
-def _rate_limit_wait(response: httpx.Response) -> float | None:
-    """Seconds to wait when a 403 is GitHub's rate limit, else None (429 is VendorHTTP's)."""
-    if response.status_code != 403:
-        return None
-    retry_after = retry_after_seconds(response)
-    if retry_after is not None:
-        return retry_after
-    if response.headers.get("x-ratelimit-remaining") == "0":
-        reset = response.headers.get("x-ratelimit-reset", "")
-        if reset.isdigit():
-            return max(1.0, float(reset) - time.time() + 1.0)
-        return _SECONDARY_LIMIT_WAIT
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    message = body.get("message") if isinstance(body, dict) else None
-    if isinstance(message, str) and "rate limit" in message.lower():
-        return _SECONDARY_LIMIT_WAIT
-    return None
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parsed = httpx.URL(url)
-    return parsed.scheme, parsed.host, parsed.port
-
-
-def _path(url: str) -> str:
-    return httpx.URL(url).path or url
