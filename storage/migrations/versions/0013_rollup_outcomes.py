@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -47,6 +47,10 @@ def upgrade() -> None:
 
 
 def _backfill() -> None:
+    if context.is_offline_mode():
+        # `uptake db sql` writes the SQL to run by hand and reads no data; on a database with
+        # OpenTelemetry rows, run `uptake db upgrade` (or recompute the rollup) instead.
+        return
     daily = sa.table(
         "daily_usage",
         sa.column("identity_id", sa.Integer),
