@@ -77,11 +77,11 @@ def _insert_as_of_then(engine: Engine, rows: list[dict[str, Any]]) -> None:
 
 def _populate(engine: Engine) -> tuple[int, list[int]]:
     """A team of five with usage over three months of 2026 and a few days of 2025."""
-    with open_session(engine) as session:
-        team = queries.upsert_teams(
-            session, [{"slug": "core", "name": "Core", "parent_id": None, "source": "org_file"}]
-        )["core"]
-        session.commit()
+    table = sa.Table("team", sa.MetaData(), autoload_with=engine)  # the columns as of then
+    with engine.begin() as connection:
+        team = connection.execute(
+            table.insert().values(slug="core", name="Core", source="org_file", allowed=True)
+        ).inserted_primary_key[0]
     people, memberships = [], []
     for n in range(TEAM_SIZE):
         person = make_person(engine, slack_user_id=f"UPART{n:04d}")
