@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from storage import queries
+from storage import people
 from storage.engine import session as open_session
 from storage.identities import pending_claims_of
 from storage.models import (
@@ -121,6 +121,18 @@ class UsageRecord:
     lines_removed: int | None = None
     edits_accepted: int | None = None
     edits_rejected: int | None = None
+    tabs_shown: int | None = None
+    tabs_accepted: int | None = None
+    commit_lines_ai: int | None = None
+    commit_lines_other: int | None = None
+    ai_credits_used: float | None = None
+    adoption_phase: int | None = None
+    used_cloud_agent: bool | None = None
+    used_copilot_app: bool | None = None
+    code_review_active: bool | None = None
+    code_review_passive: bool | None = None
+    # The vendor's breakdowns (lines per feature, IDE and model; decisions per edit tool).
+    outcome_detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +263,7 @@ def personal_data(engine: Engine, person_id: int) -> PersonalData:
     It only reads: a caller showing the export to anyone but the person audits that look.
     """
     with open_session(engine) as session:
-        person = queries.person(session, person_id)
+        person = people.person(session, person_id)
         if person is None:
             raise UnknownPerson(person_id)
         preference = tip_preference_of(session, person_id)
