@@ -23,7 +23,7 @@ from bot.teams import (
     Access,
     TeamRef,
 )
-from storage import queries
+from storage import audit, identities, memberships
 from storage.engine import session as open_session
 
 CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,})$")
@@ -118,7 +118,7 @@ def admin_ids(services: Services) -> list[str]:
     if settings.admin_user_group:
         handle = settings.admin_user_group.strip().lstrip("@").lower()
         with open_session(services.engine) as session:
-            members = queries.team_member_slack_ids(session, f"slack:{handle}")
+            members = memberships.team_member_slack_ids(session, f"slack:{handle}")
         admins += [member for member in members if member not in admins]
     return admins
 
@@ -133,7 +133,7 @@ def audit_team_look(
     if not access.is_admin or team.id in access.member_of or team.id in access.manages:
         return
     with open_session(services.engine) as session:
-        queries.audit(
+        audit.audit(
             session,
             TEAM_LOOK_ACTION,
             actor=user_id,
@@ -151,7 +151,7 @@ def answer_admin(
         return not_admin_blocks(), "Only Uptake admins can use /uptake-admin"
     if request.kind != "help":
         with open_session(services.engine) as session:
-            queries.audit(
+            audit.audit(
                 session,
                 f"admin.{request.kind}",
                 actor=user_id,
@@ -191,7 +191,7 @@ def _claims(
     with open_session(services.engine) as session:
         pending = [
             (person.slack_user_id, identity.external_id, identity.id or 0)
-            for identity, person in queries.pending_claims(session)
+            for identity, person in identities.pending_claims(session)
         ]
     return claims_blocks(pending), "Pending claims"
 

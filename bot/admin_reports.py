@@ -23,10 +23,11 @@ from bot.orgwide.outcomes import org_outcomes
 from bot.personal.privacy import LOOKED_ACTION
 from bot.services import Services
 from bot.tools import COPILOT
-from storage import queries
+from storage import audit, queries, sync_state, tips
 from storage import releases as release_store
 from storage.engine import session as open_session
 from storage.identities import owners_of_accounts
+from storage.seats import seats_of
 
 if TYPE_CHECKING:
     from bot.admin import AdminRequest
@@ -36,7 +37,7 @@ def sources_report(
     services: Services, _client: WebClient, _user: str, _request: AdminRequest
 ) -> tuple[list[Block], str]:
     with open_session(services.engine) as session:
-        states = {state.source: state for state in queries.sync_states(session)}
+        states = {state.source: state for state in sync_state.sync_states(session)}
         counts = queries.table_counts(session)
     rows = [
         (source, source.enabled(services.settings), states.get(source.name)) for source in SOURCES
@@ -56,7 +57,7 @@ def seats_report(
     now = services.clock()
     idle_since = now - dt.timedelta(days=SEAT_IDLE_DAYS)
     with open_session(services.engine) as session:
-        seats = queries.seats_of(session, COPILOT)
+        seats = seats_of(session, COPILOT)
     idle = sorted(
         seat.external_id
         for seat in seats
@@ -68,7 +69,7 @@ def seats_report(
         owners = owners_of_accounts(session, COPILOT, idle)
         for login in idle:
             if login in owners:
-                queries.audit(
+                audit.audit(
                     session,
                     LOOKED_ACTION,
                     actor=user,
@@ -85,7 +86,7 @@ def tips_report(
 ) -> tuple[list[Block], str]:
     rules = Rules(k=services.settings.min_group_size, epsilon=services.settings.disclosure_epsilon)
     with open_session(services.engine) as session:
-        by_tip = queries.tip_feedback_by_tip(session)
+        by_tip = tips.tip_feedback_by_tip(session)
         everyone = {person for reactions in by_tip.values() for person, _ in reactions}
         keys = release_store.record_keys(session, everyone, new_record_key)
         session.commit()

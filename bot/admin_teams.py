@@ -24,7 +24,7 @@ from bot.teams import (
     pending_teams,
     team_people,
 )
-from storage import queries
+from storage import audit, memberships, subscriptions
 from storage.engine import session as open_session
 from storage.teams import ORG_FILE_SOURCE, set_team_allowed
 
@@ -37,6 +37,10 @@ def one_team(services: Services, word: str) -> tuple[list[TeamRef], TeamRef | No
     teams = load_teams(services.engine, services.settings.team_sources)
     matches = find_team(teams, word)
     return teams, matches[0] if len(matches) == 1 else None
+
+
+def _no_single_team(word: str) -> tuple[list[Block], str]:
+    return admin_help_blocks(note=f"No single team matches {code(word, 80)}."), "?"
 
 
 def teams_list(
@@ -61,14 +65,14 @@ def allow_team(
     )
     matches = find_team(candidates, request.team)
     if len(matches) != 1:
-        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
+        return _no_single_team(request.team)
     team = matches[0]
     if team.source == ORG_FILE_SOURCE and not request.add:
         text = f"`{team.slug}` comes from the org file, so it is a team: remove it from the file."
         return [section(text)], text
     with open_session(services.engine) as session:
         changed = set_team_allowed(session, team.id, allowed=request.add)
-        queries.audit(
+        audit.audit(
             session,
             "team.allowed" if request.add else "team.denied",
             actor=user_id,
@@ -87,9 +91,9 @@ def team_detail(
 ) -> tuple[list[Block], str]:
     teams, team = one_team(services, request.team)
     if team is None:
-        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
+        return _no_single_team(request.team)
     with open_session(services.engine) as session:
-        managers = queries.team_managers(session, team.id)
+        managers = memberships.team_managers(session, team.id)
     children = [t for t in teams if t.parent_id == team.id]
     people = len(team_people(services.engine, teams, team.id))
     scope = len(descendants(teams, team.id)) - 1
@@ -101,9 +105,9 @@ def digest_channel(
 ) -> tuple[list[Block], str]:
     _teams, team = one_team(services, request.team)
     if team is None:
-        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
+        return _no_single_team(request.team)
     with open_session(services.engine) as session:
-        queries.set_digest_subscription(
+        subscriptions.set_digest_subscription(
             session, team.id, request.target_user_id, active=request.add
         )
         session.commit()
@@ -117,11 +121,11 @@ def manager_change(
 ) -> tuple[list[Block], str]:
     _teams, team = one_team(services, request.team)
     if team is None:
-        return admin_help_blocks(note=f"No single team matches {code(request.team, 80)}."), "?"
+        return _no_single_team(request.team)
     person = ensure_person(services.engine, client, request.target_user_id, None)
     with open_session(services.engine) as session:
-        changed = queries.set_manager(session, team.id, person.id, manager=request.add)
-        queries.audit(
+        changed = memberships.set_manager(session, team.id, person.id, manager=request.add)
+        audit.audit(
             session,
             "team.manager_added" if request.add else "team.manager_removed",
             actor=user_id,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from storage import outcomes as outcome_queries
-from storage import queries
+from storage import sync_state, usage
 from storage.engine import session as open_session
 
 WINDOWS = (7, 28, 90)
@@ -116,7 +116,7 @@ class UsageSummary:
 
 
 def summarize_rows(
-    rows: Sequence[queries.UsageRow],
+    rows: Sequence[usage.UsageRow],
     *,
     window_days: int,
     today: dt.date,
@@ -136,7 +136,7 @@ def summarize_rows(
     tier_start = today - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
     trend_start = today - dt.timedelta(days=7 * trend_weeks - 1)
 
-    per_tool: dict[str, list[queries.UsageRow]] = defaultdict(list)
+    per_tool: dict[str, list[usage.UsageRow]] = defaultdict(list)
     window_days_active: set[dt.date] = set()
     tier_days: set[dt.date] = set()
     trend_days: set[dt.date] = set()
@@ -203,17 +203,17 @@ def summarize_usage(
     earliest = today - dt.timedelta(days=max(window_days, 7 * HABIT_WEEKS) - 1)
     trend_start = today - dt.timedelta(days=7 * trend_weeks - 1)
     with open_session(engine) as session:
-        identities, rows = queries.person_usage(session, person_id, earliest, today)
+        identities, rows = usage.person_usage(session, person_id, earliest, today)
         # Weeks of the trend before the rows read: their active days only.
         earlier = (
-            queries.person_active_days(
+            usage.person_active_days(
                 session, person_id, trend_start, earliest - dt.timedelta(days=1)
             )
             if trend_start < earliest
             else []
         )
         sources = {row.source for row in rows}
-        states = queries.sync_states(session, sources) if sources else []
+        states = sync_state.sync_states(session, sources) if sources else []
         outcomes = outcome_queries.person_signals(
             session, person_id, today - dt.timedelta(days=window_days - 1), today
         )

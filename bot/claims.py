@@ -14,7 +14,7 @@ from bot.linking import ClaimOutcome, ClaimStatus, decide_claim
 from bot.outbox import deliver_due, enqueue
 from bot.parsing import row_id
 from bot.services import Services
-from storage import queries
+from storage import identities, people
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -85,9 +85,9 @@ def review_claim(
     if identity_id is None:
         return [section("That button is not valid any more.")], "Invalid", False
     with open_session(services.engine) as session:
-        identity = queries.identity(session, identity_id)
+        identity = identities.identity(session, identity_id)
         claimer = (
-            queries.person(session, identity.person_id)
+            people.person(session, identity.person_id)
             if identity is not None and identity.person_id is not None
             else None
         )

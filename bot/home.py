@@ -32,7 +32,7 @@ from bot.personal.chart import PersonalChart
 from bot.services import Services
 from bot.teams import TeamRef, load_teams
 from bot.tips.service import TipSettings, tip_settings
-from storage import queries
+from storage import memberships, people
 from storage.engine import session as open_session
 from storage.personal import digest_subscriptions_of
 
@@ -109,12 +109,12 @@ def team_cards(services: Services, person: PersonRef, now: dt.datetime) -> list[
         led = sorted(
             {
                 team_id
-                for team_id, role in queries.direct_team_roles(session, person.id)
+                for team_id, role in memberships.direct_team_roles(session, person.id)
                 if role == "manager" and team_id in teams
             },
             key=lambda team_id: teams[team_id].name.lower(),
         )
-        row = queries.person(session, person.id)
+        row = people.person(session, person.id)
         subscriptions = (
             {sub.team_id: sub for sub, _team in digest_subscriptions_of(session, row)}
             if row is not None

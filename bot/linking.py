@@ -27,7 +27,7 @@ from bot.blocks.common import code
 from bot.import_files import DEFAULT_MAX_BYTES, control_characters, csv_rows, numbered_lines
 from bot.rejected import FileRejected, validation_problems
 from bot.tools import COPILOT, KNOWN_TOOLS, tool_label
-from storage import queries
+from storage import audit, identities, people
 from storage.engine import session as open_session
 from storage.models import LinkMethod
 
@@ -76,10 +76,10 @@ def claim_github_login(engine: Engine, person_id: int, actor: str, login: str) -
     if canonical is None:
         return ClaimOutcome(ClaimStatus.INVALID, login.strip()[:40])
     with open_session(engine) as session:
-        identity_id = queries.ensure_identities(session, [(COPILOT, canonical)])[
+        identity_id = identities.ensure_identities(session, [(COPILOT, canonical)])[
             (COPILOT, canonical)
         ]
-        identity = queries.identity(session, identity_id)
+        identity = identities.identity(session, identity_id)
         assert identity is not None
         if identity.person_id == person_id:
             status = (
@@ -87,7 +87,7 @@ def claim_github_login(engine: Engine, person_id: int, actor: str, login: str) -
             )
         elif identity.person_id is not None:
             status = ClaimStatus.CONFLICT
-            queries.audit(
+            audit.audit(
                 session,
                 "identity.claim_conflict",
                 actor=actor,
@@ -95,8 +95,10 @@ def claim_github_login(engine: Engine, person_id: int, actor: str, login: str) -
                 detail={"tool": COPILOT, "external_id": canonical},
             )
         else:
-            queries.link_identity(session, identity_id, person_id, LinkMethod.CLAIM, verified=False)
-            queries.audit(
+            identities.link_identity(
+                session, identity_id, person_id, LinkMethod.CLAIM, verified=False
+            )
+            audit.audit(
                 session,
                 "identity.claimed",
                 actor=actor,
@@ -111,7 +113,7 @@ def claim_github_login(engine: Engine, person_id: int, actor: str, login: str) -
 def decide_claim(engine: Engine, identity_id: int, admin: str, *, approve: bool) -> LinkView | None:
     """Approve or deny a pending claim; None when there is no such pending claim any more."""
     with open_session(engine) as session:
-        identity = queries.identity(session, identity_id)
+        identity = identities.identity(session, identity_id)
         if (
             identity is None
             or identity.person_id is None
@@ -126,7 +128,7 @@ def decide_claim(engine: Engine, identity_id: int, admin: str, *, approve: bool)
             identity.person_id = None
             identity.link_method = None
         session.add(identity)
-        queries.audit(
+        audit.audit(
             session,
             "identity.claim_approved" if approve else "identity.claim_denied",
             actor=admin,
@@ -145,7 +147,9 @@ def admin_map(
     """Link an account to a person on an admin's word (replacing any claim or refusal)."""
     external_id = _canonical_account(tool, external_id)
     with open_session(engine) as session:
-        identity_id = queries.ensure_identities(session, [(tool, external_id)])[(tool, external_id)]
+        identity_id = identities.ensure_identities(session, [(tool, external_id)])[
+            (tool, external_id)
+        ]
         _map(session, identity_id, person_id, admin)
         session.commit()
     return LinkView(tool, external_id, True, LinkMethod.ADMIN.value)
@@ -164,7 +168,7 @@ def _canonical_account(tool: str, external_id: str) -> str:
 
 def _map(session: Session, identity_id: int, person_id: int, admin: str | None) -> MapChange:
     """Link one stored account to a person on an admin's word, and audit it."""
-    previous = queries.identity(session, identity_id)
+    previous = identities.identity(session, identity_id)
     assert previous is not None
     if previous.person_id is None:
         change = MapChange.LINKED
@@ -178,8 +182,8 @@ def _map(session: Session, identity_id: int, person_id: int, admin: str | None) 
         return change
     replaced = previous.person_id if change is MapChange.MOVED else None
     detail = {"tool": previous.tool, "external_id": previous.external_id}
-    queries.link_identity(session, identity_id, person_id, LinkMethod.ADMIN, verified=True)
-    queries.audit(
+    identities.link_identity(session, identity_id, person_id, LinkMethod.ADMIN, verified=True)
+    audit.audit(
         session,
         "identity.mapped",
         actor=admin,
@@ -194,7 +198,7 @@ def links_of(engine: Engine, person_id: int) -> list[LinkView]:
     with open_session(engine) as session:
         return [
             LinkView(i.tool, i.external_id, i.verified, i.link_method)
-            for i in queries.identities_of(session, person_id)
+            for i in identities.identities_of(session, person_id)
         ]
 
 
@@ -202,7 +206,7 @@ def unlink(engine: Engine, person_id: int, tool: str, actor: str) -> list[str]:
     """Detach the person's accounts of `tool`; they are never linked automatically again."""
     with open_session(engine) as session:
         removed = []
-        for identity in queries.identities_of(session, person_id):
+        for identity in identities.identities_of(session, person_id):
             if identity.tool == tool:
                 # A pending claim is withdrawn, not refused: the account may be someone else's,
                 # and only its owner may refuse future automatic links to it.
@@ -213,7 +217,7 @@ def unlink(engine: Engine, person_id: int, tool: str, actor: str) -> list[str]:
                 session.add(identity)
                 removed.append(identity.external_id)
         if removed:
-            queries.audit(
+            audit.audit(
                 session,
                 "identity.unlinked",
                 actor=actor,
@@ -334,10 +338,10 @@ def import_identity_map(
         seen[key] = line
         rows.append((line, row))
     with open_session(engine) as session:
-        by_slack = queries.people_by_slack_ids(
+        by_slack = people.people_by_slack_ids(
             session, {row.slack_user_id for _, row in rows if row.slack_user_id}
         )
-        by_email = queries.people_by_emails(
+        by_email = people.people_by_emails(
             session, {row.email for _, row in rows if row.email and not row.slack_user_id}
         )
         owners: list[tuple[tuple[str, str], int]] = []
@@ -355,7 +359,7 @@ def import_identity_map(
             raise MappingRejected(sorted(problems))
         if not owners:
             raise MappingRejected([(1, "the file has no rows")])
-        identity_ids = queries.ensure_identities(session, (key for key, _ in owners))
+        identity_ids = identities.ensure_identities(session, (key for key, _ in owners))
         changes = Counter(
             _map(session, identity_ids[key], person_id, admin) for key, person_id in owners
         )

@@ -34,7 +34,7 @@ from bot.personal.privacy import COMMAND_LINE_ACTOR, privacy_summary, record_loo
 from bot.services import Services
 from bot.tips.service import tip_settings
 from bot.tools import is_valid_tool, tool_label
-from storage import queries
+from storage import audit
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -280,9 +280,7 @@ def export_to_dm(services: Services, client: WebClient, person_id: int, user_id:
         initial_comment="Here is everything Uptake stores about you. Only you can see this.",
     )
     with open_session(services.engine) as session:
-        queries.audit(
-            session, "person.exported", actor=user_id, subject_person_id=person_id, at=now
-        )
+        audit.audit(session, "person.exported", actor=user_id, subject_person_id=person_id, at=now)
         session.commit()
 
 

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 
-from storage import queries
+from storage import identities, people
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -30,9 +30,9 @@ def find_person(
     """Look a person up by Slack user id or by email."""
     with open_session(engine) as session:
         if slack_user_id:
-            person = queries.person_by_slack_id(session, slack_user_id)
+            person = people.person_by_slack_id(session, slack_user_id)
         elif email:
-            person = queries.person_by_email(session, email)
+            person = people.person_by_email(session, email)
         else:
             return None
         if person is None or person.id is None:
@@ -62,7 +62,7 @@ def ensure_person(
         # Missing users:read.email, say: register without email rather than fail the command.
         logger.warning("users.info failed: %s", exc.response.get("error", "unknown"))
     with open_session(engine) as session:
-        ids = queries.upsert_people(
+        ids = people.upsert_people(
             session,
             [
                 {
@@ -76,7 +76,7 @@ def ensure_person(
         )
         person_id = ids[slack_user_id]
         if email:
-            linked = queries.link_unlinked_identities_by_email(session, person_id, email)
+            linked = identities.link_unlinked_identities_by_email(session, person_id, email)
             if linked:
                 logger.info("linked %d identities by verified email", linked)
         session.commit()

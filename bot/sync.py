@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot.collectors.base import Collector, CollectorError, DayReport, ReportNotReady, day_range
-from storage import outcomes, queries
+from storage import identities, outcomes, sync_state, usage
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -68,31 +68,33 @@ def write_day(engine: Engine, collector: Collector, report: DayReport, now: dt.d
     """Replace the source's rows for the day, link new identities, and advance the sync state."""
     with open_session(engine) as session:
         keys = {(collector.tool, record.external_id) for record in report.records}
-        identity_ids = queries.ensure_identities(session, keys)
+        identity_ids = identities.ensure_identities(session, keys)
         emails = {
             identity_ids[(collector.tool, r.external_id)]: r.email
             for r in report.records
             if r.email
         }
         if emails:
-            queries.set_identity_emails(session, emails)
-        queries.link_identities_to_known_people(session, identity_ids.values())
+            identities.set_identity_emails(session, emails)
+        identities.link_identities_to_known_people(session, identity_ids.values())
         rows = [
             {
                 "identity_id": identity_ids[(collector.tool, record.external_id)],
                 "day": report.day,
                 "tool": collector.tool,
                 "source": collector.source,
-                **queries.zero_usage(),
+                **usage.zero_usage(),
                 **outcomes.no_outcomes(),
                 **record.metrics,
             }
             for record in report.records
         ]
-        written = queries.replace_source_day(session, collector.source, report.day, rows)
+        written = usage.replace_source_day(session, collector.source, report.day, rows)
         if report.org_figures is not None:
             outcomes.replace_org_outcomes(session, collector.source, report.day, report.org_figures)
-        queries.record_sync_success(session, collector.source, at=now, complete_through=report.day)
+        sync_state.record_sync_success(
+            session, collector.source, at=now, complete_through=report.day
+        )
         session.commit()
     return written
 
@@ -109,7 +111,7 @@ def sync_source(
 ) -> SyncOutcome:
     """Pull a source's missing days; each complete day is committed on its own."""
     with open_session(engine) as session:
-        state = queries.sync_state(session, collector.source)
+        state = sync_state.sync_state(session, collector.source)
         last_complete = state.last_complete_day if state else None
     days = days_to_pull(
         collector, last_complete, now=now, backfill_days=backfill_days, since=since, until=until
@@ -137,19 +139,19 @@ def sync_source(
         error = f"{exc} (while pulling {failed_day})" if failed_day else str(exc)
         logger.error("%s: sync failed after %d day(s): %s", collector.source, written_days, error)
         with open_session(engine) as session:
-            queries.record_sync_error(session, collector.source, at=now, error=error)
+            sync_state.record_sync_error(session, collector.source, at=now, error=error)
             session.commit()
     if error is None and extras_error is not None:
         error = extras_error
         with open_session(engine) as session:
-            queries.record_sync_error(session, collector.source, at=now, error=error)
+            sync_state.record_sync_error(session, collector.source, at=now, error=error)
             session.commit()
     if not days and error is None:
         with open_session(engine) as session:
-            queries.record_sync_success(session, collector.source, at=now, complete_through=None)
+            sync_state.record_sync_success(session, collector.source, at=now, complete_through=None)
             session.commit()
     with open_session(engine) as session:
-        state = queries.sync_state(session, collector.source)
+        state = sync_state.sync_state(session, collector.source)
     return SyncOutcome(
         source=collector.source,
         days_written=written_days,

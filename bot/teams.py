@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
-from storage import queries
+from storage import memberships
 from storage.engine import session as open_session
 from storage.models import Team
 from storage.teams import all_teams, team_version
@@ -111,7 +111,7 @@ def access_for(
     if person_id is None:
         return Access(frozenset(), frozenset(), is_admin)
     with open_session(engine) as session:
-        roles = queries.direct_team_roles(session, person_id)
+        roles = memberships.direct_team_roles(session, person_id)
     known = {team.id for team in teams}
     member_of = {team_id for team_id, role in roles if role == "member" and team_id in known}
     managed = set()
@@ -135,4 +135,4 @@ def find_team(teams: Sequence[TeamRef], word: str) -> list[TeamRef]:
 def team_people(engine: Engine, teams: Sequence[TeamRef], team_id: int) -> set[int]:
     """The people a team's figures are about: its members and its sub-teams' members."""
     with open_session(engine) as session:
-        return queries.team_members(session, descendants(teams, team_id))
+        return memberships.team_members(session, descendants(teams, team_id))

@@ -26,7 +26,7 @@ from bot.parsing import ascii_int, command_words, echo
 from bot.people import ensure_person
 from bot.services import Services
 from bot.teams import TeamRef, access_for, find_team, load_teams
-from storage import queries
+from storage import subscriptions, sync_state
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def team_figures(
     if release is None:
         return not_released_blocks(team, period.label()), "Not released yet"
     with open_session(services.engine) as session:
-        freshness = tuple(queries.sync_states(session))
+        freshness = tuple(sync_state.sync_states(session))
     blocks = teamusage_blocks(
         release, releases.get(period.previous().name), freshness=freshness, now=now
     )
@@ -193,7 +193,7 @@ def digest_subscription(
     """Subscribe the caller to a team's weekly digest (day, hour, quiet weeks), or opt out."""
     subscribe = request.kind == "subscribe"
     with open_session(services.engine) as session:
-        row = queries.set_digest_subscription(session, team.id, user_id, active=subscribe)
+        row = subscriptions.set_digest_subscription(session, team.id, user_id, active=subscribe)
         if request.weekday is not None:
             row.weekday = request.weekday
         if request.hour is not None:

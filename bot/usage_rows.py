@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from storage.models import CostKind
-from storage.queries import USAGE_COUNTERS
+from storage.usage import USAGE_COUNTERS
 
 IMPORT_SOURCE = "import"
 COUNTERS = USAGE_COUNTERS

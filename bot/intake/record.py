@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.intake.mapping import SOURCE, MappedPoint
-from storage import otlp, queries
+from storage import identities, otlp, sync_state
 from storage.engine import session as open_session
 from storage.models import CostKind
 
@@ -22,7 +22,7 @@ def record_points(engine: Engine, points: Sequence[MappedPoint], *, now: dt.date
     with open_session(engine) as session:
         accounts = {point.account for point in points}
         # The first statement writes, so on SQLite the whole unit of work holds the write lock.
-        ids = queries.ensure_identities(
+        ids = identities.ensure_identities(
             session, {(account.tool, account.external_id) for account in accounts}
         )
         emails = {
@@ -31,8 +31,8 @@ def record_points(engine: Engine, points: Sequence[MappedPoint], *, now: dt.date
             if account.email
         }
         if emails:
-            queries.set_identity_emails(session, emails)
-            queries.link_identities_to_known_people(session, emails)
+            identities.set_identity_emails(session, emails)
+            identities.link_identities_to_known_people(session, emails)
         moves = otlp.advance_series(session, [point.point for point in points])
         additions: dict[tuple[int, dt.date], dict[str, Any]] = {}
         for point, (before, after) in zip(points, moves, strict=True):
@@ -60,7 +60,7 @@ def note_freshness(engine: Engine, *, now: dt.datetime) -> None:
     Kept out of `record_points` so that concurrent posts do not queue on one sync-state row.
     """
     with open_session(engine) as session:
-        queries.record_sync_success(session, SOURCE, at=now, complete_through=None)
+        sync_state.record_sync_success(session, SOURCE, at=now, complete_through=None)
         session.commit()
 
 

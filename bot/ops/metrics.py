@@ -24,7 +24,7 @@ from prometheus_client.process_collector import ProcessCollector
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage import ops, queries
+from storage import ops, sync_state
 from storage.engine import session as open_session
 from storage.models import SyncState, utcnow
 
@@ -117,7 +117,7 @@ class DatabaseCollector:
         now = self._clock()
         try:
             with open_session(self._engine) as session:
-                states = queries.sync_states(session)
+                states = sync_state.sync_states(session)
                 depth = ops.outbox_depth(session)
                 oldest_due = ops.oldest_due_message(session, now=now)
                 beats = ops.heartbeats(session)

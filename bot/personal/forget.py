@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot.personal.export import EXPORT_SECTIONS
-from storage import queries
+from storage import audit
 from storage.engine import session as open_session
 from storage.personal import (
     delete_person_data,
@@ -99,7 +99,7 @@ def forget_person(engine: Engine, person_id: int, *, actor: str, now: dt.datetim
         }
         if withdrawn:
             detail["withdrawn_claims"] = withdrawn
-        queries.audit(
+        audit.audit(
             session,
             FORGOTTEN_ACTION,
             actor=None if requested_by_self else actor,

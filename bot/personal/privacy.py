@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot.personal.export import AuditRecord, UnknownPerson, audit_record
-from storage import queries
+from storage import audit, people
 from storage.engine import session as open_session
 from storage.identities import pending_claims_of
 from storage.personal import (
@@ -36,7 +36,7 @@ def record_look(
 ) -> None:
     """Write someone else's look at the person's data to the audit log the person reads."""
     with open_session(engine) as session:
-        queries.audit(
+        audit.audit(
             session,
             LOOKED_ACTION,
             actor=actor,
@@ -105,7 +105,7 @@ def privacy_summary(
 ) -> PrivacySummary:
     """Counts of what is stored about the person and the newest audit entries about them."""
     with open_session(engine) as session:
-        person = queries.person(session, person_id)
+        person = people.person(session, person_id)
         if person is None:
             raise UnknownPerson(person_id)
         usage_rows, first_day, last_day = usage_span_about(session, person)

@@ -21,7 +21,7 @@ from bot.tips.library import TipLibrary
 from bot.tips.llm import TipAggregates, TipWriter
 from bot.tips.selection import Choice, PastTip, find_gaps, select_tip
 from bot.tools import tool_label
-from storage import queries
+from storage import queries, tips
 from storage.engine import session as open_session
 from storage.models import TipPreference
 
@@ -58,7 +58,7 @@ def _settings(preference: TipPreference) -> TipSettings:
 def tip_settings(engine: Engine, person_id: int) -> TipSettings:
     """The person's current tip settings (off by default)."""
     with open_session(engine) as session:
-        return _settings(queries.tip_preference(session, person_id))
+        return _settings(tips.tip_preference(session, person_id))
 
 
 def change_tips(
@@ -77,7 +77,7 @@ def change_tips(
     if snooze_weeks is not None and snooze_weeks not in SNOOZE_WEEKS:
         raise ValueError("snooze is 1, 2 or 4 weeks")
     with open_session(engine) as session:
-        preference = queries.tip_preference(session, person_id)
+        preference = tips.tip_preference(session, person_id)
         if enabled is not None:
             preference.enabled = enabled
             preference.paused = False
@@ -146,7 +146,7 @@ def plan_tip_for(
     with open_session(engine) as session:
         history = [
             PastTip(d.tip_id, d.scheduled_for.date(), d.feedback)
-            for d in queries.tip_history(session, person_id)
+            for d in tips.tip_history(session, person_id)
         ]
     send_at = now if immediately else next_send_time(WINDOW, tz, after=now, slot_key=slack_user_id)
     local_day = send_at.astimezone(zone(tz)).date()
@@ -165,7 +165,7 @@ def plan_tip_for(
     key = f"tip:{person_id}:{choice.tip.id}:{period}"
     text = writer.reword(choice.tip.text, choice.tip.link, _aggregates(recent, longer))
     with open_session(engine) as session:
-        delivery_id = queries.add_tip_delivery(
+        delivery_id = tips.add_tip_delivery(
             session,
             {
                 "person_id": person_id,
@@ -212,7 +212,7 @@ def preview_tip(
     with open_session(engine) as session:
         history = [
             PastTip(d.tip_id, d.scheduled_for.date(), d.feedback)
-            for d in queries.tip_history(session, person_id)
+            for d in tips.tip_history(session, person_id)
         ]
     return select_tip(
         library,
@@ -247,14 +247,14 @@ def plan_tips(
     """The daily job: plan a tip for everyone who opted in and is due. Safe to re-run."""
     planned = 0
     with open_session(engine) as session:
-        people = queries.tip_people(session)
+        people = tips.tip_people(session)
     for preference, slack_user_id, tz in people:
         person_id = preference.person_id
         today = now.astimezone(zone(tz)).date()
         if preference.paused or (preference.snoozed_until and preference.snoozed_until > today):
             continue
         with open_session(engine) as session:
-            deliveries = queries.tip_history(session, person_id)
+            deliveries = tips.tip_history(session, person_id)
             states = queries.outbox_states([d.outbox_key for d in deliveries], session=session)
         live = [d for d in deliveries if states.get(d.outbox_key) in {"pending", "sending", "sent"}]
         if any(states.get(d.outbox_key) in {"pending", "sending"} for d in live):
@@ -297,7 +297,7 @@ def _ask_to_continue(
 ) -> None:
     send_at = next_send_time(WINDOW, tz, after=now, slot_key=slack_user_id)
     with open_session(engine) as session:
-        preference = queries.tip_preference(session, person_id)
+        preference = tips.tip_preference(session, person_id)
         preference.asked_to_continue_at = now
         session.add(preference)
         session.commit()
@@ -316,7 +316,7 @@ def _ask_to_continue(
 
 def _pause(engine: Engine, person_id: int, now: dt.datetime) -> None:
     with open_session(engine) as session:
-        preference = queries.tip_preference(session, person_id)
+        preference = tips.tip_preference(session, person_id)
         preference.paused = True
         preference.asked_to_continue_at = None
         preference.updated_at = now
@@ -327,12 +327,12 @@ def _pause(engine: Engine, person_id: int, now: dt.datetime) -> None:
 def keep_sending(engine: Engine, person_id: int, now: dt.datetime) -> None:
     """The person answered "keep sending": the streak starts again."""
     with open_session(engine) as session:
-        preference = queries.tip_preference(session, person_id)
+        preference = tips.tip_preference(session, person_id)
         preference.asked_to_continue_at = None
         preference.paused = False
         preference.updated_at = now
         session.add(preference)
-        for delivery in queries.tip_history(session, person_id)[:UNANSWERED_BEFORE_ASKING]:
+        for delivery in tips.tip_history(session, person_id)[:UNANSWERED_BEFORE_ASKING]:
             if delivery.feedback is None:
                 delivery.feedback = "seen"
                 delivery.feedback_at = now
@@ -350,13 +350,13 @@ def record_feedback(
     if feedback not in FEEDBACK:
         raise ValueError(feedback)
     with open_session(engine) as session:
-        delivery = queries.tip_delivery(session, delivery_id)
+        delivery = tips.tip_delivery(session, delivery_id)
         if delivery is None or delivery.person_id != person_id:
             return False
         delivery.feedback = feedback
         delivery.feedback_at = now
         session.add(delivery)
-        preference = queries.tip_preference(session, person_id)
+        preference = tips.tip_preference(session, person_id)
         preference.asked_to_continue_at = None
         if feedback == "snooze":
             preference.snoozed_until = now.date() + dt.timedelta(weeks=2)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bot.adoption import Tier, TierThresholds, summarize_rows, summarize_usage
 from storage.models import SyncState
-from storage.queries import UsageRow
+from storage.usage import UsageRow
 from tests.factories import add_usage, make_identity, make_person, set_sync_state, usage_row
 
 TODAY = dt.date(2026, 11, 25)

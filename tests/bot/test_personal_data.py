@@ -19,6 +19,7 @@ from bot.linking import unlink
 from bot.personal.export import EXPORT_SECTIONS, SCHEMA, UnknownPerson, as_json, personal_data
 from bot.personal.forget import FORGET_EXPLANATION, FORGOTTEN_ACTION, forget_person
 from bot.personal.privacy import privacy_summary
+from storage import audit as audit_log
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import AuditEntry, Identity, LinkMethod, Person, TipPreference
@@ -428,7 +429,7 @@ def test_forget_is_one_transaction(
     def broken_audit(*args: object, **kwargs: object) -> None:
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr(queries, "audit", broken_audit)
+    monkeypatch.setattr(audit_log, "audit", broken_audit)
     with pytest.raises(RuntimeError):
         forget_person(engine, world.ada.person_id, actor=ADMIN, now=NOW)
 

@@ -22,7 +22,7 @@ from bot.collectors.cursor import CursorCollector
 from bot.sync import SyncOutcome, sync_source
 from storage.engine import session as open_session
 from storage.models import DailyUsage, Identity, SyncState
-from storage.queries import USAGE_METRICS
+from storage.usage import USAGE_METRICS
 from tests.conftest import make_settings
 from tests.factories import make_person
 from tests.fakes.cursor import (

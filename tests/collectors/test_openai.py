@@ -19,7 +19,7 @@ from bot.collectors.openai import OpenAICollector
 from bot.sync import SyncOutcome, sync_source
 from storage.engine import session as open_session
 from storage.models import DailyUsage, Identity, LinkMethod, SyncState
-from storage.queries import USAGE_METRICS
+from storage.usage import USAGE_METRICS
 from tests.conftest import make_settings
 from tests.factories import add_usage, make_identity, make_person, usage_row
 from tests.fakes.openai_admin import (

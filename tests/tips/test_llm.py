@@ -19,7 +19,7 @@ from bot.tips.llm import (
     tip_writer,
 )
 from bot.tools import tool_label
-from storage.queries import UsageRow
+from storage.usage import UsageRow
 from tests.fakes.openai_chat import API_KEY, FakeOpenAIChat
 from tests.fakes.slack_api import Hang, Malformed, RateLimited, ServerError, Slow
 from tests.fakes.vendor_http import FakeVendorAPI, Status, Truncated, VendorFault

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from bot.collectors.copilot.fields import Fields
-from storage import queries
+from storage import usage
 from storage.outcomes import ALL_COHORT
 
 _COUNTERS = (
@@ -50,7 +50,7 @@ _USAGE_FLAGS = (
 )
 _AGENT_FEATURES = frozenset({"agent_edit", "chat_panel_agent_mode"})
 # Summed when one person's day arrives split over two rows.
-_SUMMED = (*queries.USAGE_COUNTERS, "lines_added", "lines_removed", "ai_credits_used")
+_SUMMED = (*usage.USAGE_COUNTERS, "lines_added", "lines_removed", "ai_credits_used")
 _ORED = ("used_cloud_agent", "used_copilot_app", "code_review_active", "code_review_passive")
 # Breakdowns of lines added kept per person: (detail key, report array, the array's name key).
 _LINE_BREAKDOWNS = (

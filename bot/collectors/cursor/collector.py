@@ -39,7 +39,7 @@ from bot.collectors.cursor.ai_code import (
 )
 from bot.collectors.http import VendorHTTP, decode_json
 from bot.settings import Settings
-from storage import queries
+from storage import identities
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -291,12 +291,12 @@ class CursorCollector(Collector):
         emails = _member_emails(payload)
         self._daily_rows = max(self._daily_rows, len(emails))
         with open_session(engine) as session:
-            identity_ids = queries.ensure_identities(session, {(self.tool, e) for e in emails})
+            identity_ids = identities.ensure_identities(session, {(self.tool, e) for e in emails})
             if identity_ids:
-                queries.set_identity_emails(
+                identities.set_identity_emails(
                     session, {identity_id: ext for (_, ext), identity_id in identity_ids.items()}
                 )
-            linked = queries.link_identities_to_known_people(session, identity_ids.values())
+            linked = identities.link_identities_to_known_people(session, identity_ids.values())
             session.commit()
         logger.info("cursor: %d team member(s), %d newly linked by email", len(emails), linked)
 
