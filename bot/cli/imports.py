@@ -23,7 +23,7 @@ from bot.linking import (
     MapChange,
     import_identity_map,
 )
-from bot.org import OrgPlan, RemovalNotConfirmed, import_org, org_file_help, plan_org
+from bot.orgfile import OrgPlan, RemovalNotConfirmed, import_org, org_file_help, plan_org
 from bot.rejected import FileRejected, field_table
 from bot.settings import Settings
 
