@@ -6,6 +6,7 @@ them: malformed, oversized, unsigned, undecodable and replayed requests are refu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -132,7 +133,8 @@ class UptakeWSGI:
             pool.submit_whole(self._dispatch_acked, admitted)
             start_response("200 OK", [("Content-Length", "0")])
             return [b""]
-        answer = self._app.dispatch(admitted)
+        with pool.answering() if pool is not None else contextlib.nullcontext():
+            answer = self._app.dispatch(admitted)  # the answer is the listener's: wait for it
         response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
         start_response(response.status, response.get_headers())
         return response.get_body()

@@ -40,6 +40,7 @@ BUSY_NOTICE_TIMEOUT_SECONDS = 1
 
 
 _running_whole = threading.local()
+_request_thread = threading.local()
 
 
 class WorkPool(ThreadPoolExecutor):
@@ -84,8 +85,15 @@ class WorkPool(ThreadPoolExecutor):
             return done
         with self._lock:
             self._pending += 1
+        # Work its own request thread waits on (a form's answer) is part of that ack: it must
+        # not wait for acks in progress, its own among them.
+        waited_on = getattr(_request_thread, "waits", False)
         try:
-            future = super().submit(self._after_acks, fn, *args, **kwargs)
+            future = (
+                super().submit(fn, *args, **kwargs)
+                if waited_on
+                else super().submit(self._after_acks, fn, *args, **kwargs)
+            )
         except BaseException:
             self._finished(None)
             raise
@@ -109,6 +117,17 @@ class WorkPool(ThreadPoolExecutor):
                 self._acking -= 1
                 if not self._acking:
                     self._acks_done.notify_all()
+
+    @staticmethod
+    @contextlib.contextmanager
+    def answering() -> Iterator[None]:
+        """The calling request thread waits for the work it queues now before it answers Slack
+        (a form submission's answer comes from its listener): that work starts at once."""
+        _request_thread.waits = True
+        try:
+            yield
+        finally:
+            _request_thread.waits = False
 
     def _after_acks(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         deadline = time.monotonic() + ACK_PRIORITY_SECONDS

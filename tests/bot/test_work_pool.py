@@ -46,3 +46,14 @@ def test_what_a_whole_piece_of_work_queues_runs_inside_it() -> None:
         pool.shutdown(wait=True)
     assert seen == [("dispatch", 1), ("listener", 1)]  # one piece of work, never two
     assert pool.pending == 0
+
+
+def test_work_its_own_request_thread_waits_on_does_not_wait_for_acks() -> None:
+    pool = WorkPool(threads=2, queue=4)
+    started = threading.Event()
+    try:
+        with pool.acking(), pool.answering():  # a form: its answer is the listener's
+            pool.submit(started.set)
+            assert started.wait(ACK_PRIORITY_SECONDS / 2)  # not after waiting for itself
+    finally:
+        pool.shutdown(wait=True)
