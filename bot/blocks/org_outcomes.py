@@ -22,8 +22,8 @@ def org_outcomes_blocks(figures: OrgOutcomes, *, k: int) -> list[Block]:
         return [
             title,
             section(
-                f"Fewer than {k} people used Copilot on the latest day GitHub reported, "
-                "so nothing is shown."
+                f"On some of these days fewer than {k} people used Copilot (or GitHub did not "
+                "say how many), so nothing is shown."
             ),
             source,
         ]

@@ -5,7 +5,8 @@ only for a whole organisation (and per AI adoption phase), never per person. Upt
 apart from people's rows (`org_outcome_day`) and shows them here, summed over a window where
 they are counts and as GitHub's latest daily median where they are medians. A figure about
 fewer than `MIN_GROUP_SIZE` people is not shown: the organisation when fewer than k people used
-Copilot on the latest day reported, and an adoption phase with fewer than k engaged users
+Copilot on any day reported (or a day does not say how many), and an adoption phase with
+fewer than k engaged users
 (GitHub's `total_engaged_users` for that phase).
 """
 
@@ -59,8 +60,10 @@ def org_outcomes(engine: Engine, *, today: dt.date, k: int) -> OrgOutcomes:
     with open_session(engine) as session:
         days = store.org_outcomes(session, COPILOT, since, until)
     latest = days[max(days)] if days else {}
-    people = latest.get((store.ALL_COHORT, PEOPLE))
-    too_few = people is not None and people < k
+    # Fewest people on any day reported: the counts are summed over the days, and a day
+    # whose number of people GitHub did not report cannot be vouched for.
+    people = [day.get((store.ALL_COHORT, PEOPLE)) for day in days.values()]
+    too_few = bool(days) and any(count is None or count < k for count in people)
     counts: tuple[tuple[str, float], ...] = ()
     medians: tuple[tuple[str, float], ...] = ()
     phases: list[tuple[str, float]] = []

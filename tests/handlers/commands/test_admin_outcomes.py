@@ -58,4 +58,19 @@ def test_nothing_is_shown_for_an_organisation_of_fewer_than_k(app_with_admin: Ru
 
     text = admin(app, "outcomes")
 
-    assert "Fewer than 5 people used Copilot" in text and "created by Copilot" not in text
+    assert "fewer than 5 people used Copilot" in text and "created by Copilot" not in text
+
+
+def test_a_day_that_does_not_say_how_many_people_shows_nothing(app_with_admin: RunningApp) -> None:
+    app = app_with_admin
+    report(app, 2, 40, all__pull_requests_dot_total_created_by_copilot=9)
+    day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    with open_session(app.engine) as session:  # a day without daily_active_users
+        replace_org_outcomes(
+            session, "copilot", day, {("all", "pull_requests.total_created_by_copilot"): 1}
+        )
+        session.commit()
+
+    text = admin(app, "outcomes")
+
+    assert "GitHub did not say how many" in text and "created by Copilot" not in text
