@@ -38,13 +38,13 @@ def blocks_with_chart(
     retried like any other: the upload left behind, if any, is private and harmless.
     """
     file_id = chart.get("file_id")
-    alt_text = spec_alt_text(chart)
+    try:
+        alt_text = spec_alt_text(chart)
+        png = b"" if file_id else draw_spec(chart)
+    except Exception:  # a chart that cannot be drawn must not hold its message back
+        logger.exception("outbox %s: drawing its chart failed, sent without it", message.id)
+        return blocks
     if not file_id:
-        try:
-            png = draw_spec(chart)
-        except Exception:  # a chart that cannot be drawn must not hold its message back
-            logger.exception("outbox %s: drawing its chart failed, sent without it", message.id)
-            return blocks
         try:
             file_id = upload_private_image(
                 client,
@@ -58,6 +58,9 @@ def blocks_with_chart(
                 raise
             error = exc.response.get("error", "unknown_error")
             logger.error("outbox %s: chart upload refused (%s), sent without it", message.id, error)
+            return blocks
+        except ValueError:  # Slack answered without a file: nothing to show
+            logger.error("outbox %s: chart upload gave no file, sent without it", message.id)
             return blocks
         payload = {**message.payload, "chart": {**chart, "file_id": file_id}}
         if not remember(payload):

@@ -45,6 +45,8 @@ QUIET_SECONDS = 1.0
 MAX_WAIT_SECONDS = 10.0
 #: The drawing thread ends after this long with nothing queued, and starts again when needed.
 IDLE_EXIT_SECONDS = 5.0
+#: How long a forgotten person's id keeps a late chart from being uploaded.
+FORGET_SECONDS = 600.0
 POLL_SECONDS = 0.05
 RESPONSE_TIMEOUT_SECONDS = 5
 #: Slack may not show a just-uploaded file yet; the replacement is tried once more after this.
@@ -85,7 +87,9 @@ class PersonalCharts:
         self._thread: threading.Thread | None = None
         self._working = 0
         # People who asked to be forgotten while charts were queued: theirs are not uploaded.
-        self._forgotten: set[int] = set()
+        # Forgotten people (with when): an answer computed just before a `forget` may queue
+        # its chart just after it, so they are remembered for a while, working or not.
+        self._forgotten: dict[int, float] = {}
 
     def watch(self, busy: Callable[[], bool], closed: Callable[[], bool]) -> None:
         """Draw only while `busy()` has been false for `quiet_seconds`, and nothing once
@@ -148,8 +152,11 @@ class PersonalCharts:
         with self._lock:
             known = self._files.pop(person_id, None)
             client = self._client
-            if self._working:
-                self._forgotten.add(person_id)
+            now = time.monotonic()
+            self._forgotten = {
+                person: at for person, at in self._forgotten.items() if now - at < FORGET_SECONDS
+            }
+            self._forgotten[person_id] = now
         if known is not None and client is not None:
             _delete_file(client, known[1])
 
@@ -182,8 +189,6 @@ class PersonalCharts:
             finally:
                 with self._lock:
                     self._working -= 1
-                    if self._working == 0:
-                        self._forgotten.clear()
 
     def _wait_for_quiet(self) -> bool:
         """Give way to answers: wait until nothing has been answered for a moment (at most
