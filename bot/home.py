@@ -120,10 +120,13 @@ def team_cards(services: Services, person: PersonRef, now: dt.datetime) -> list[
             if row is not None
             else {}
         )
-    cards = []
+    cards: list[TeamCard] = []
     for team_id in led:
         sub = subscriptions.get(team_id)
-        release, previous = _latest_release(services, teams[team_id], now)
+        shown = len(cards) < MAX_TEAM_CARDS  # the rest are only counted: read no release
+        release, previous = (
+            _latest_release(services, teams[team_id], now) if shown else (None, None)
+        )
         cards.append(
             TeamCard(
                 team=teams[team_id],
