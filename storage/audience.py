@@ -22,6 +22,7 @@ class DigestStanding:
     member: bool  # a member of the team (its roster, or a verified account in its vendor team)
     manager: bool  # a manager of the team itself
     manages_above: bool  # a manager of a team the team sits under
+    team_counts: bool = True  # the team still exists and is allowed (an admin may deny it)
 
 
 _CHUNK = 5_000  # recipients per query
@@ -56,16 +57,22 @@ def digest_standings(
         ):
             people.setdefault(slack_id, person_id)
     roles = memberships.direct_team_roles_of(session, sorted(set(people.values())))
-    parents: dict[int, int | None] = {
-        team_id: parent_id
-        for team_id, parent_id in session.execute(sa.select(col(Team.id), col(Team.parent_id)))
-    }
+    parents: dict[int, int | None] = {}
+    allowed: set[int] = set()
+    for team_id, parent_id, is_allowed in session.execute(
+        sa.select(col(Team.id), col(Team.parent_id), col(Team.allowed))
+    ):
+        parents[team_id] = parent_id
+        if is_allowed:
+            allowed.add(team_id)
     found: dict[tuple[int, str], DigestStanding] = {}
     for team_id, recipient in pairs:
         subscription = subscriptions.get((team_id, recipient))
         person = people.get(recipient)
         if person is None:
-            found[(team_id, recipient)] = DigestStanding(subscription, False, False, False, False)
+            found[(team_id, recipient)] = DigestStanding(
+                subscription, False, False, False, False, team_id in allowed
+            )
             continue
         own = roles.get(person, set())
         found[(team_id, recipient)] = DigestStanding(
@@ -74,6 +81,7 @@ def digest_standings(
             member=(team_id, "member") in own,
             manager=(team_id, "manager") in own,
             manages_above=any((team, "manager") in own for team in _teams_above(parents, team_id)),
+            team_counts=team_id in allowed,
         )
     return found
 

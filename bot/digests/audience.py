@@ -37,6 +37,8 @@ def may_receive_digests(engine: Engine, pairs: Sequence[tuple[int, str]]) -> set
 
 
 def _allowed(standing: DigestStanding, recipient: str) -> bool:
+    if not standing.team_counts:  # removed, or a group an admin has since denied
+        return False
     if standing.subscription is False:
         return False
     if not standing.is_person:

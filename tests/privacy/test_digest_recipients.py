@@ -20,6 +20,7 @@ from bot.teams import load_teams
 from storage import queries
 from storage.engine import session as open_session
 from storage.models import OutboxState
+from storage.teams import set_team_allowed
 from tests.factories import add_usage, make_identity, make_person, usage_row
 from tests.fakes.slack_api import FakeSlackAPI
 
@@ -199,3 +200,17 @@ def test_a_manager_of_the_team_above_keeps_a_subscription_only_while_managing_it
 
     assert fake.channel_messages("U0DIRECTOR") == []
     assert len(fake.channel_messages(BOSS)) == 1
+
+
+def test_a_digest_queued_for_a_team_an_admin_then_denies_is_not_sent(
+    engine: Engine, fake: FakeSlackAPI
+) -> None:
+    team, _boss = payments(engine)
+    assert queue_digests(engine) == 1
+    with open_session(engine) as session:  # `/uptake-admin teams deny payments`, say
+        assert set_team_allowed(session, team, allowed=False)
+        session.commit()
+
+    assert deliver_due(engine, client(fake), now=MONDAY_0900).sent == 0
+    assert fake.calls("chat.postMessage") == []
+    assert set(digest_states(engine).values()) == {OutboxState.CANCELLED.value}
