@@ -184,8 +184,12 @@ class PersonalCharts:
             try:
                 if self._wait_for_quiet():
                     self._complete(job)
-            except Exception:  # a chart is a nicety: the figures were answered already
-                logger.warning("could not add the trend chart to an answer", exc_info=True)
+            except Exception as exc:  # a chart is a nicety: the figures were answered already
+                # One line (Slack unreachable is not news twice); the detail at DEBUG.
+                logger.warning(
+                    "could not add the trend chart to an answer (%s)", type(exc).__name__
+                )
+                logger.debug("the chart's failure in full", exc_info=True)
             finally:
                 with self._lock:
                     self._working -= 1
