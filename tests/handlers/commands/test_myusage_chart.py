@@ -18,13 +18,14 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot.blocks.common import blocks_to_text
 from bot.blocks.ids import FORGET_CONFIRM, MYUSAGE_TOOL_DETAILS
 from bot.personal.chart_lane import PersonalCharts
 from bot.services import Services
 from bot.settings import Settings
-from storage.models import SyncState, utcnow
+from storage.models import Person, SyncState, utcnow
 from tests.blocks.limits import assert_within_slack_limits
 from tests.factories import add_usage, make_identity, make_person, set_sync_state, usage_row
 from tests.fakes.slack_api import FakeSlackAPI, SlackError
@@ -304,3 +305,23 @@ def test_a_light_four_tool_user_gets_at_most_six_blocks_with_chart_and_tips(
     text = blocks_to_text(completed["blocks"])
     assert "Tier: light" in text and "_Linked, not used in these 28 days: OpenAI_" in text
     assert "OpenAI ·" not in text and " 0 " not in text
+
+
+def test_a_chart_queued_just_after_its_person_was_forgotten_is_not_uploaded(
+    charted_app: RunningApp, charts: PersonalCharts
+) -> None:
+    seed(charted_app.engine)
+    seed(charted_app.engine, "U0BOB")
+    with Session(charted_app.engine) as session:
+        alice = session.exec(select(Person).where(Person.slack_user_id == "U0ALICE")).one()
+    # What `forget` tells the chart lane; here while no chart is being drawn, as when an answer
+    # computed just before the forget queues its chart just after it.
+    assert alice.id is not None
+    charts.forget(alice.id)
+
+    answers(charted_app.fake, charted_app.command(""), 1)
+    bob = charted_app.command("", user_id="U0BOB")
+    answers(charted_app.fake, bob, 2)  # Bob's chart came, so Alice's (queued first) is done
+
+    assert charts.idle(CHART_TIMEOUT)
+    assert len(charted_app.fake.calls("files.getUploadURLExternal")) == 1  # Bob's only
