@@ -207,3 +207,19 @@ def test_a_chart_slack_keeps_refusing_is_left_out_not_the_digest(
     assert message["blocks"][0]["type"] == "header"
     [row] = digest_rows(engine)
     assert row.state == OutboxState.SENT
+
+
+@SQLITE_ONLY
+def test_an_upload_that_names_no_file_leaves_the_chart_out_not_the_digest(
+    engine: Engine, fake: FakeSlackAPI
+) -> None:
+    team_with(engine, "payments", 10, this_week=8, last_week=3)
+    run_digests(engine, NOW)
+    fake.set_response("files.completeUploadExternal", {"ok": True, "files": []})
+
+    assert deliver_due(engine, client(fake), now=NOW).sent == 1
+
+    [message] = fake.channel_messages(DM)
+    assert images(message) == [] and message["blocks"][0]["type"] == "header"
+    [row] = digest_rows(engine)
+    assert row.state == OutboxState.SENT
