@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, SQLModel, col
 
 from storage.models import DailyUsage, Identity, UsageWeek
+from storage.outcomes import OUTCOME_METRICS
 from storage.overlap import OTLP_SOURCE
 
 _ROLLUP: sa.Table = SQLModel.metadata.tables["usage_week"]
@@ -28,15 +29,9 @@ _CHUNK = 10_000  # identity ids per statement
 _LOCK_CLASS = 0x7577  # advisory lock namespace of the rollup ("uw")
 _BATCH = 5_000
 
-#: Outcome totals: NULL where no source reported the outcome that week (never a made-up 0).
-OUTCOMES = (
-    "commits",
-    "pull_requests",
-    "lines_added",
-    "lines_removed",
-    "edits_accepted",
-    "edits_rejected",
-)
+#: Outcome totals (storage.outcomes' list): NULL where no source reported the outcome that
+#: week (never a made-up 0).
+OUTCOMES = OUTCOME_METRICS
 
 TOTALS = (
     "interactions",
