@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, SQLModel, col
 
-from storage.models import DailyUsage, Identity, UsageWeek
+from storage.models import DailyUsage
 from storage.outcomes import OUTCOME_METRICS
-from storage.overlap import OTLP_SOURCE
 
 _ROLLUP: sa.Table = SQLModel.metadata.tables["usage_week"]
 _DAILY: sa.Table = SQLModel.metadata.tables["daily_usage"]
 _CHUNK = 10_000  # identity ids per statement
 _LOCK_CLASS = 0x7577  # advisory lock namespace of the rollup ("uw")
-_BATCH = 5_000
 
 #: Outcome totals (storage.outcomes' list): NULL where no source reported the outcome that
 #: week (never a made-up 0).
@@ -202,57 +200,5 @@ def rebuild(session: Session) -> int:
     return int(session.execute(sa.select(sa.func.count()).select_from(_ROLLUP)).scalar_one())
 
 
-#: The outcome totals `person_weeks` yields after the acceptances, in this order.
+#: The outcome totals releases read (storage/rollup_facts.py), in this order.
 RELEASE_OUTCOMES = ("commits", "pull_requests", "lines_added", "edits_accepted", "edits_rejected")
-
-
-class PersonWeek(NamedTuple):
-    """One identity's week, as releases read it."""
-
-    person: int
-    week: dt.date
-    tool: str
-    from_otlp: bool
-    day_mask: int
-    generations: int
-    acceptances: int
-    outcomes: tuple[int | None, ...]  # RELEASE_OUTCOMES totals, None where unreported
-
-
-def person_weeks(session: Session, since: dt.date, until: dt.date) -> Iterator[PersonWeek]:
-    """Verified identities' weeks from the week of `since` to the week of `until`, ordered by
-    person (stream one person at a time)."""
-    statement = (
-        sa.select(
-            col(Identity.person_id),
-            col(UsageWeek.week),
-            col(UsageWeek.tool),
-            col(UsageWeek.source),
-            col(UsageWeek.day_mask),
-            col(UsageWeek.generations),
-            col(UsageWeek.acceptances),
-            *(_ROLLUP.c[name] for name in RELEASE_OUTCOMES),
-        )
-        .join(Identity, col(Identity.id) == col(UsageWeek.identity_id))
-        .where(
-            col(Identity.person_id).is_not(None),
-            col(Identity.verified).is_(True),
-            col(UsageWeek.week) >= week_of(since),
-            col(UsageWeek.week) <= until,
-        )
-        .order_by(col(Identity.person_id))
-        .execution_options(yield_per=_BATCH)
-    )
-    for person, week, tool, source, mask, generations, acceptances, *outcomes in session.execute(
-        statement
-    ):
-        yield PersonWeek(
-            person,
-            week,
-            tool,
-            source == OTLP_SOURCE,
-            mask,
-            int(generations),
-            int(acceptances),
-            tuple(outcomes),
-        )

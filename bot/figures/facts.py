@@ -2,21 +2,21 @@
 
 Releases never read daily rows: a person's weeks (a day mask and totals per identity and
 week) give their activity in the period, their tier days, habit weeks, acceptance and outcome
-totals. Memory grows with people, never with days.
+totals. The database folds them (`storage.rollup_facts`): Python receives one row per person
+for all the periods read together, so memory grows with people, never with days or weeks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from bot.adoption import HABIT_WEEKS, TIER_WINDOW_DAYS
 from bot.figures.periods import Period
 from storage import rollup
+from storage.rollup_facts import FactWindow, person_periods
 
 
 @dataclass(slots=True)
@@ -37,119 +37,56 @@ class PersonFacts:
     edits_rejected: int | None = None
 
     def add_outcomes(self, totals: Sequence[int | None]) -> None:
-        """Add a week's outcome totals (in `rollup.RELEASE_OUTCOMES` order), keeping None
-        for an outcome no week reported."""
+        """Add outcome totals (in `rollup.RELEASE_OUTCOMES` order), keeping None for an
+        outcome none of them reported."""
         for name, value in zip(rollup.RELEASE_OUTCOMES, totals, strict=True):
             if value is not None:
                 setattr(self, name, (getattr(self, name) or 0) + int(value))
 
 
-def person_facts(session: Any, everyone: set[int], period: Period) -> dict[int, PersonFacts]:
-    """Each person's facts for the period, folded from their weekly rollup rows one person at
-    a time (a person's rows arrive together): memory grows with people, never with days."""
-    return person_facts_by_period(session, everyone, [period])[period.name]
+def window_of(period: Period) -> FactWindow:
+    """The weeks a period's facts read: the period itself, and its tier and habit windows."""
+    if period.start.weekday() != 0:  # the rollup's totals are whole ISO weeks
+        raise ValueError(f"period {period.name} does not start on a Monday")
+    end = period.end
+    tier_start = end - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
+    habit_start = end - dt.timedelta(days=7 * HABIT_WEEKS - 1)
+    return FactWindow(
+        name=period.name,
+        start=period.start,
+        tier_start=rollup.week_of(tier_start),
+        habit_start=rollup.week_of(habit_start),
+        end=end,
+    )
+
+
+def person_facts(
+    session: Any, everyone: set[int], period: Period, *, tools: Iterable[str]
+) -> dict[int, PersonFacts]:
+    """Each person's facts for the period (people outside `everyone` left out)."""
+    return person_facts_by_period(session, everyone, [period], tools=tools)[period.name]
 
 
 def person_facts_by_period(
-    session: Any, everyone: set[int], periods: Sequence[Period]
+    session: Any, everyone: set[int], periods: Sequence[Period], *, tools: Iterable[str]
 ) -> dict[str, dict[int, PersonFacts]]:
-    """Each period's person facts (by period name), from one read of the rollup spanning them
-    all: each person's weeks are read once and folded for every period whose windows they fall
-    in, exactly as a read of that period's weeks alone would fold them."""
-    spans: dict[str, tuple[dt.date, dt.date, _Windows]] = {}
-    for period in periods:
-        if period.start.weekday() != 0:  # the rollup's totals are whole ISO weeks
-            raise ValueError(f"period {period.name} does not start on a Monday")
-        end = period.end
-        tier_start = end - dt.timedelta(days=TIER_WINDOW_DAYS - 1)
-        habit_start = end - dt.timedelta(days=7 * HABIT_WEEKS - 1)
-        first = rollup.week_of(min(period.start, tier_start, habit_start))
-        spans[period.name] = (first, end, _Windows(period.start, tier_start, habit_start, end))
-    facts: dict[str, dict[int, PersonFacts]] = {name: {} for name in spans}
-    if not spans:
-        return facts
-    since = min(first for first, _, _ in spans.values())
-    until = max(end for _, end, _ in spans.values())
-    weeks = rollup.person_weeks(session, since, until)
-    for person, rows in itertools.groupby(weeks, key=attrgetter("person")):
+    """Each period's person facts (by period name), from one query spanning them all: each
+    period's facts are exactly what folding that period alone gives. Only `tools` are listed
+    in a person's tools (a release lists no others)."""
+    windows = [window_of(period) for period in periods]
+    facts: dict[str, dict[int, PersonFacts]] = {window.name: {} for window in windows}
+    for person, found in person_periods(session, windows, sorted(set(tools))):
         if person not in everyone:
             continue
-        mine = list(rows)
-        for name, (first, end, windows) in spans.items():
-            inside = [row for row in mine if first <= row.week <= end]
-            if inside:
-                facts[name][person] = _fold_person(inside, windows)
+        for name, part in found.items():
+            fact = PersonFacts(
+                active=part.active,
+                tier_days=part.tier_days,
+                habit_weeks=part.habit_weeks,
+                tools=set(part.tools),
+                generations=part.generations,
+                acceptances=part.acceptances,
+            )
+            fact.add_outcomes(part.outcomes)
+            facts[name][person] = fact
     return facts
-
-
-def _fold_person(rows: list[rollup.PersonWeek], windows: _Windows) -> PersonFacts:
-    """One person's facts from their weeks.
-
-    A person reported for the same tool and week both by the vendor's admin API and through
-    OpenTelemetry is counted once: the admin API's figures win, and OpenTelemetry only fills
-    an outcome the admin API does not report. Active days are the union of both.
-    """
-    fact = PersonFacts()
-    masks: dict[dt.date, int] = {}
-    reported: dict[tuple[dt.date, str], tuple[bool, ...]] = {}
-    for row in rows if any(row.from_otlp for row in rows) else ():  # only OTLP rows read it
-        if not row.from_otlp:
-            known = reported.get((row.week, row.tool), (False,) * len(row.outcomes))
-            reported[(row.week, row.tool)] = tuple(
-                was or value is not None for was, value in zip(known, row.outcomes, strict=True)
-            )
-    for row in rows:
-        masks[row.week] = masks.get(row.week, 0) | row.day_mask
-        if not row.day_mask & windows.bits(row.week)[0]:
-            continue  # a week inside the period has all its days in it
-        fact.active = True
-        fact.tools.add(row.tool)
-        admin = reported.get((row.week, row.tool)) if row.from_otlp else None
-        if admin is None:
-            fact.generations += row.generations
-            fact.acceptances += row.acceptances
-            fact.add_outcomes(row.outcomes)
-        else:
-            fact.add_outcomes(
-                tuple(
-                    None if known else value
-                    for known, value in zip(admin, row.outcomes, strict=True)
-                )
-            )
-    return windows.fold(fact, masks)
-
-
-class _Windows:
-    """Which day-mask bits of a week fall in the period, the tier and the habit windows."""
-
-    def __init__(self, start: dt.date, tier_start: dt.date, habit_start: dt.date, end: dt.date):
-        self._ranges = ((start, end), (tier_start, end), (habit_start, end))
-        self._habit_start = habit_start
-        self._bits: dict[dt.date, tuple[int, int, int]] = {}
-        self._habit_index: dict[dt.date, tuple[int, ...]] = {}
-
-    def bits(self, week: dt.date) -> tuple[int, int, int]:
-        """(period bits, tier bits, habit bits) of `week`."""
-        found = self._bits.get(week)
-        if found is None:
-            days = [week + dt.timedelta(days=i) for i in range(7)]
-            period, tier, habit = (
-                sum(1 << i for i, day in enumerate(days) if first <= day <= last)
-                for first, last in self._ranges
-            )
-            found = self._bits[week] = (period, tier, habit)
-            self._habit_index[week] = tuple((day - self._habit_start).days // 7 for day in days)
-        return found
-
-    def fold(self, fact: PersonFacts, weeks: Mapping[dt.date, int]) -> PersonFacts:
-        """Tier days and habit weeks from a person's day masks, OR-ed over identities and tools."""
-        habit: set[int] = set()
-        for week, mask in weeks.items():
-            _, tier_bits, habit_bits = self.bits(week)
-            fact.tier_days += (mask & tier_bits).bit_count()
-            in_habit = mask & habit_bits
-            if in_habit:
-                index = self._habit_index[week]
-                habit.update(index[i] for i in range(7) if in_habit >> i & 1)
-        fact.habit_weeks = len(habit)
-        return fact

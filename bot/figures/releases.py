@@ -174,7 +174,7 @@ def compute_period_releases(
         for index, (period, missing) in enumerate(todo.items()):
             if index % PERIODS_PER_READ == 0:  # the next few periods' facts, in one read
                 group = order[index : index + PERIODS_PER_READ]
-                facts = person_facts_by_period(session, everyone, group)
+                facts = person_facts_by_period(session, everyone, group, tools=tool_list)
             idle, holders = _seats(seats, everyone, period)
             period_facts = facts.pop(period.name)  # dropped once used
             rows = []

@@ -153,8 +153,8 @@ def test_release_figures_from_the_rollup_equal_those_from_daily_rows(  # noqa: P
     others = [last_complete(END + dt.timedelta(days=1), 13).previous(), period.previous()]
     with open_session(engine) as session:
         expected = reference_facts(session, everyone, period)
-        got = person_facts(session, everyone, period)
-        together = person_facts_by_period(session, everyone, [*others, period])
+        got = person_facts(session, everyone, period, tools=TOOLS)
+        together = person_facts_by_period(session, everyone, [*others, period], tools=TOOLS)
     assert got == expected
     assert together[period.name] == expected
     keys = dict.fromkeys(people, 7)
