@@ -19,11 +19,9 @@ import hmac
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -31,18 +29,11 @@ from slack_bolt import BoltRequest
 from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from storage.replay import forget_requests_before, remember_request
+from bot.replay_checks import WINDOW_SECONDS, Refusal, ReplayChecks
 
 logger = logging.getLogger(__name__)
 
-#: Slack refuses to sign for, and Bolt refuses, timestamps further than this from now.
-WINDOW_SECONDS = 5 * 60
-#: Old signatures are purged at most this often per process.
-PURGE_EVERY_SECONDS = 60
-#: Replay checks waiting for the database at once; more are refused with 503.
-MAX_PENDING_CHECKS = 64
 #: Most form fields a Slack request has (a slash command has about fifteen).
 MAX_FORM_FIELDS = 64
 
@@ -50,12 +41,7 @@ _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """Why a request was refused, and the HTTP status it gets."""
-
-    status: int
-    reason: str
+__all__ = ["Refusal", "SlackRequestGate", "bolt_request", "parse_slack_body"]
 
 
 class SlackRequestGate:
@@ -70,17 +56,13 @@ class SlackRequestGate:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._secret = signing_secret.encode()
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._max_body_bytes = max_body_bytes
         self._clock = clock
-        self._next_purge = 0.0
-        self._lock = threading.Lock()
-        self._checks_pending = 0
-        self._checks = ThreadPoolExecutor(max_workers=4, thread_name_prefix="uptake-replay")
+        self._checks = ReplayChecks(engine, clock=clock)
 
     def close(self) -> None:
-        """Wait for the replay checks still running, then stop their threads."""
-        self._checks.shutdown(wait=True)
+        """Decide the replay checks still queued, then stop their thread."""
+        self._checks.close()
 
     def admit(self, environ: dict[str, Any]) -> BoltRequest | Refusal:
         """The request as Bolt should see it, or why it is refused."""
@@ -118,39 +100,13 @@ class SlackRequestGate:
     def first_time(self, request: BoltRequest) -> Future[Refusal | None]:
         """Record the request as accepted: its future is a refusal if it was seen before.
 
-        The check runs on a small pool of its own, so that a caller may stop waiting for a
-        slow database (and ack Slack in time) while the verdict still comes.
+        Checks are recorded in batches on a thread of their own (bot/replay_checks.py), so
+        that a caller may stop waiting for a slow database (and ack Slack in time) while the
+        verdict still comes.
         """
-        with self._lock:
-            if self._checks_pending >= MAX_PENDING_CHECKS:
-                busy: Future[Refusal | None] = Future()
-                busy.set_result(Refusal(503, "too many requests waiting for the database"))
-                return busy
-            self._checks_pending += 1
         signature = request.headers["x-slack-signature"][0]
         timestamp = int(request.headers["x-slack-request-timestamp"][0])
-        verdict = self._checks.submit(self._remember, signature, timestamp)
-        verdict.add_done_callback(self._check_done)
-        return verdict
-
-    def _check_done(self, _verdict: Future[Refusal | None]) -> None:
-        with self._lock:
-            self._checks_pending -= 1
-
-    def _remember(self, signature: str, timestamp: int) -> Refusal | None:
-        now = self._clock()
-        try:
-            # Each statement its own transaction: one round trip for the ack to wait on.
-            with self._autocommit.connect() as connection:
-                if now >= self._next_purge:
-                    self._next_purge = now + PURGE_EVERY_SECONDS
-                    # A signature whose timestamp left the window can never verify again.
-                    forget_requests_before(connection, int(now) - WINDOW_SECONDS)
-                first = remember_request(connection, signature, timestamp)
-        except SQLAlchemyError as exc:
-            logger.error("could not check a Slack request for replay (%s)", type(exc).__name__)
-            return Refusal(503, "database unavailable")
-        return None if first else Refusal(401, "replay of a request already accepted")
+        return self._checks.check(signature, timestamp)
 
 
 def parse_slack_body(text: str, content_type: str) -> dict[str, Any] | None:

@@ -35,6 +35,10 @@ BUSY_TEXT = (
 ACKED_ALREADY = "uptake_acked_already"
 #: The longest work waits for acks in progress before it starts (`WorkPool.acking`).
 ACK_PRIORITY_SECONDS = 0.5
+#: Work starts only once no ack has been in progress for this long: a burst of requests
+#: reaches the request threads a few at a time, and work let in between two of them would
+#: hold every later ack back.
+ACK_QUIET_SECONDS = 0.03
 # How long a click's busy notice may hold the request thread (its ack waits for it).
 BUSY_NOTICE_TIMEOUT_SECONDS = 1
 
@@ -59,6 +63,7 @@ class WorkPool(ThreadPoolExecutor):
         self._lock = threading.Lock()
         self._pending = 0
         self._acking = 0
+        self._last_ack = 0.0
         self._acks_done = threading.Condition(self._lock)
 
     @property
@@ -105,8 +110,8 @@ class WorkPool(ThreadPoolExecutor):
         """While a request thread acks a request, work not yet started waits (a little).
 
         Python runs one thread at a time: work running beside a burst of acks slows every ack
-        (Slack wants each within 3 s). Work waits for the acks in progress, at most
-        ACK_PRIORITY_SECONDS each time, then starts regardless.
+        (Slack wants each within 3 s). Work waits until no ack has been in progress for
+        ACK_QUIET_SECONDS, at most ACK_PRIORITY_SECONDS each time, then starts regardless.
         """
         with self._lock:
             self._acking += 1
@@ -115,6 +120,7 @@ class WorkPool(ThreadPoolExecutor):
         finally:
             with self._lock:
                 self._acking -= 1
+                self._last_ack = time.monotonic()
                 if not self._acking:
                     self._acks_done.notify_all()
 
@@ -132,8 +138,14 @@ class WorkPool(ThreadPoolExecutor):
     def _after_acks(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         deadline = time.monotonic() + ACK_PRIORITY_SECONDS
         with self._acks_done:
-            while self._acking and (left := deadline - time.monotonic()) > 0:
-                self._acks_done.wait(left)
+            while (left := deadline - (now := time.monotonic())) > 0:
+                if self._acking:
+                    self._acks_done.wait(left)
+                    continue
+                quiet = self._last_ack + ACK_QUIET_SECONDS - now
+                if quiet <= 0:
+                    break
+                self._acks_done.wait(min(left, quiet))
         return fn(*args, **kwargs)
 
     def submit_whole(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:

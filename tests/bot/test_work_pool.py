@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+import time
 
-from bot.work_pool import ACK_PRIORITY_SECONDS, WorkPool
+from bot.work_pool import ACK_PRIORITY_SECONDS, ACK_QUIET_SECONDS, WorkPool
 
 
 def test_work_waits_for_an_ack_in_progress_then_starts() -> None:
@@ -15,6 +16,28 @@ def test_work_waits_for_an_ack_in_progress_then_starts() -> None:
             pool.submit(started.set)
             assert not started.wait(0.1)  # an ack is being sent: the work has not started
         assert started.wait(5)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def test_work_does_not_start_in_a_gap_between_two_acks_of_a_burst() -> None:
+    """A burst reaches the request threads a few at a time: work let in between two acks
+    would hold every later ack back (it failed on the pool that only waited for acks in
+    progress: the work ran in the gap)."""
+    pool = WorkPool(threads=2, queue=4)
+    started: list[float] = []
+    try:
+        with pool.acking():
+            pool.submit(lambda: started.append(time.monotonic()))
+        gap_closed = time.monotonic()
+        with pool.acking():  # the next ack of the burst, ACK_QUIET_SECONDS / 3 later
+            time.sleep(ACK_QUIET_SECONDS / 3)
+        last_ack = time.monotonic()
+        deadline = time.monotonic() + 5
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert started, "the work never started"
+        assert started[0] >= last_ack + ACK_QUIET_SECONDS * 0.9, started[0] - gap_closed
     finally:
         pool.shutdown(wait=True)
 
