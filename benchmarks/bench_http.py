@@ -48,7 +48,7 @@ from tests.scale.web_process import WebProcess
 
 SIGNING_SECRET = "bench-signing-secret"  # noqa: S105  (signs the benchmark's requests)
 ANSWER_TIMEOUT_SECONDS = 60.0
-# Said by the ack when the work queue is full (bot.work_pool.BUSY_TEXT; matched loosely so
+# Said by the ack when the work queue is full (bot.gateway.work_pool.BUSY_TEXT; matched loosely so
 # the benchmark also runs against code without one).
 BUSY_WORD = "busy"
 

@@ -14,8 +14,8 @@ import json
 import time
 from collections.abc import Callable
 
+from bot.gateway.gate import Refusal, SlackRequestGate
 from bot.logs import redact
-from bot.slack_requests import Refusal, SlackRequestGate
 from storage.engine import make_engine
 
 SIZES = {"8KB": 8 * 1024, "64KB": 64 * 1024, "1MB": 1024 * 1024}

@@ -19,11 +19,11 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.engine import Engine
 
 from bot.digests.writer import narrative_writer_for
+from bot.gateway.work_pool import WorkPool, ack_first
 from bot.logs import request_summary
 from bot.services import Services
 from bot.settings import Settings
 from bot.tips.writer import tip_writer_for
-from bot.work_pool import WorkPool, ack_first
 from handlers import register_all
 from storage.engine import make_engine
 
@@ -72,7 +72,8 @@ def create_app(
             narrator=narrative_writer_for(settings),
         )
     signing_secret = settings.slack_signing_secret
-    # Listeners run on a bounded pool; `ack_first` acks on the request thread (bot/work_pool.py).
+    # Listeners run on a bounded pool; `ack_first` acks on the request thread
+    # (bot/gateway/work_pool.py).
     work = WorkPool(settings.work_threads, settings.work_queue)
     app = App(
         client=client or make_client(settings),

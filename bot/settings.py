@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     web_threads: int = Field(default=8, ge=1, le=256)
     # Threads answering slash commands, clicks and events after their ack, and how many more
-    # may wait for one; beyond that a command is answered "busy" at once (bot/work_pool.py).
+    # may wait for one; beyond that a command is answered "busy" at once (bot/gateway/work_pool.py).
     work_threads: int = Field(default=16, ge=1, le=256)
     work_queue: int = Field(default=400, ge=0, le=100_000)
     # Largest request body /slack/events reads; bigger ones get 413 unread. Button clicks carry

@@ -97,7 +97,7 @@ def serve_http(settings: Settings, _args: argparse.Namespace) -> int:
     from waitress import serve
 
     from bot.app import create_app
-    from bot.web import UptakeWSGI
+    from bot.gateway.wsgi import UptakeWSGI
 
     if settings.slack_bot_token is None or settings.slack_signing_secret is None:
         print(
@@ -122,8 +122,8 @@ def serve_http(settings: Settings, _args: argparse.Namespace) -> int:
 def socket(settings: Settings, _args: argparse.Namespace) -> int:
     """Answer Slack over a Socket Mode connection until stopped (SIGTERM or Ctrl-C)."""
     from bot.app import create_app
+    from bot.gateway.socket_mode import PromptSocketModeHandler
     from bot.ops.heartbeat import beating
-    from bot.socket_mode import PromptSocketModeHandler
 
     if settings.slack_bot_token is None or settings.slack_app_token is None:
         print("uptake socket needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN", file=sys.stderr)

@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.gateway.work_pool import WorkPool
 from bot.myusage import answer_command, parse_myusage
 from bot.services import Services
-from bot.work_pool import WorkPool
 
 MYUSAGE_COMMAND = "/myusage"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from bot.work_pool import ACK_PRIORITY_SECONDS, ACK_QUIET_SECONDS, WorkPool
+from bot.gateway.work_pool import ACK_PRIORITY_SECONDS, ACK_QUIET_SECONDS, WorkPool
 
 
 def test_work_waits_for_an_ack_in_progress_then_starts() -> None:

@@ -19,9 +19,9 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.app import create_app
+from bot.gateway.wsgi import UptakeWSGI
 from bot.services import Services
 from bot.settings import Settings
-from bot.web import UptakeWSGI
 from tests.conftest import make_settings
 from tests.fakes.signing import sign_slack_request
 from tests.fakes.slack_api import FakeSlackAPI

@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.web import UptakeWSGI
+from bot.gateway.wsgi import UptakeWSGI
 from storage.engine import make_engine
 from tests.blocks.limits import assert_within_slack_limits
 from tests.handlers.conftest import BackgroundServer, RunningApp, now_ts

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.blocks.ids import TIP_STOP
+from bot.gateway.work_pool import BUSY_TEXT
 from bot.settings import Settings
-from bot.work_pool import BUSY_TEXT
 from tests.fakes.slack_api import FakeSlackAPI, Slow
 from tests.handlers.conftest import RunningApp, slash_command_fields, start_web_app
 

@@ -1,4 +1,4 @@
-"""Replay checks are recorded in batches (bot/replay_checks.py): a burst of requests costs a
+"""Replay checks are recorded in batches (bot/gateway/replay.py): a burst of requests costs a
 few statements, and a copy of a request inside the same batch is still refused."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from bot.replay_checks import Refusal, ReplayChecks
+from bot.gateway.replay import Refusal, ReplayChecks
 
 
 def _inserts(engine: Engine) -> list[int]:

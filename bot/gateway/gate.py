@@ -30,7 +30,7 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 from sqlalchemy.engine import Engine
 
-from bot.replay_checks import WINDOW_SECONDS, Refusal, ReplayChecks
+from bot.gateway.replay import WINDOW_SECONDS, Refusal, ReplayChecks
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class SlackRequestGate:
     def first_time(self, request: BoltRequest) -> Future[Refusal | None]:
         """Record the request as accepted: its future is a refusal if it was seen before.
 
-        Checks are recorded in batches on a thread of their own (bot/replay_checks.py), so
+        Checks are recorded in batches on a thread of their own (bot/gateway/replay.py), so
         that a caller may stop waiting for a slow database (and ack Slack in time) while the
         verdict still comes.
         """

@@ -1,6 +1,6 @@
 """HTTP mode over WSGI: Slack's requests at /slack/events, /healthz and Prometheus /metrics.
 
-Requests to /slack/events pass `SlackRequestGate` (bot/slack_requests.py) before Bolt sees
+Requests to /slack/events pass `SlackRequestGate` (bot/gateway/gate.py) before Bolt sees
 them: malformed, oversized, unsigned, undecodable and replayed requests are refused there.
 """
 
@@ -19,12 +19,12 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.gateway.gate import Refusal, SlackRequestGate
+from bot.gateway.work_pool import ACKED_ALREADY, WorkPool
 from bot.intake.otlp import METRICS_PATH as OTLP_PATH
 from bot.intake.otlp import OtlpIntake
 from bot.ops.metrics import process_registry, request_latency
 from bot.settings import Settings
-from bot.slack_requests import Refusal, SlackRequestGate
-from bot.work_pool import ACKED_ALREADY, WorkPool
 from storage.engine import ping
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Replay checks in batches: one database statement for every Slack request waiting on one.
 
 Each accepted request's signature is recorded in the database before its ack (see
-bot/slack_requests.py), so a copy sent to any web process inside the five-minute window is
+bot/gateway/gate.py), so a copy sent to any web process inside the five-minute window is
 refused. One statement per request cost about 1 ms of CPU each (a pooled connection, its
 liveness check, the statement and its result), all of it in the interpreter the acks share:
 in a burst of a hundred requests that alone held the last ack back by a tenth of a second.

@@ -151,7 +151,7 @@ class WorkPool(ThreadPoolExecutor):
     def submit_whole(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
         """Queue `fn` as one piece of work: what it queues on this pool runs inside it.
 
-        The web layer queues Bolt's whole dispatch of a request this way (bot/web.py), so a
+        The web layer queues Bolt's whole dispatch of a request this way (bot/gateway/wsgi.py), so a
         request is one pending piece of work, as it is when Bolt queues only the listener.
         """
 
@@ -181,7 +181,9 @@ def ack_first(pool: WorkPool) -> Callable[..., BoltResponse | None]:
         req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         if req.context.get(ACKED_ALREADY):
-            return next()  # the web layer answered Slack and queued this request (bot/web.py)
+            return (
+                next()
+            )  # the web layer answered Slack and queued this request (bot/gateway/wsgi.py)
         kind = _kind(req.body)
         if kind is None:
             # Anything else (none registered today) may need to ack with content: its
