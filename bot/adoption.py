@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from storage import outcomes as outcome_queries
 from storage import sync_state, usage
 from storage.engine import session as open_session
 
@@ -198,25 +198,43 @@ def summarize_usage(
 
     `weekly_active_days` covers the last `trend_weeks` weeks (`/myusage` draws 12 of them).
     """
+    with open_session(engine) as session:
+        return summarize_in(
+            session,
+            person_id,
+            window_days=window_days,
+            today=today,
+            thresholds=thresholds,
+            trend_weeks=trend_weeks,
+        )
+
+
+def summarize_in(
+    session: Session,
+    person_id: int,
+    *,
+    window_days: int,
+    today: dt.date,
+    thresholds: TierThresholds,
+    trend_weeks: int = HABIT_WEEKS,
+) -> UsageSummary:
+    """`summarize_usage` in the caller's session (which may read more in the same one)."""
     if window_days not in WINDOWS:
         raise ValueError(f"window must be one of {WINDOWS}, not {window_days}")
     earliest = today - dt.timedelta(days=max(window_days, 7 * HABIT_WEEKS) - 1)
     trend_start = today - dt.timedelta(days=7 * trend_weeks - 1)
-    with open_session(engine) as session:
-        identities, rows = usage.person_usage(session, person_id, earliest, today)
-        # Weeks of the trend before the rows read: their active days only.
-        earlier = (
-            usage.person_active_days(
-                session, person_id, trend_start, earliest - dt.timedelta(days=1)
-            )
-            if trend_start < earliest
-            else []
-        )
-        sources = {row.source for row in rows}
-        states = sync_state.sync_states(session, sources) if sources else []
-        outcomes = outcome_queries.person_signals(
-            session, person_id, today - dt.timedelta(days=window_days - 1), today
-        )
+    # One read covers the trend too: of its weeks before `earliest`, only active days count.
+    identities, read, outcomes = usage.person_usage_and_signals(
+        session,
+        person_id,
+        min(earliest, trend_start),
+        today,
+        signals_since=today - dt.timedelta(days=window_days - 1),
+    )
+    rows = [row for row in read if row.day >= earliest]
+    earlier = sorted({row.day for row in read if row.day < earliest and row.active})
+    sources = {row.source for row in rows}
+    states = sync_state.source_freshness(session, sources) if sources else []
 
     verified_tools = {tool for tool, verified in identities if verified}
     tools, active, tier, tier_active, habit, weekly = summarize_rows(
@@ -230,13 +248,12 @@ def summarize_usage(
     )
     freshness = tuple(
         Freshness(
-            source=state.source,
-            last_success_at=state.last_success_at,
-            last_complete_day=state.last_complete_day,
-            failing=state.last_error_at is not None
-            and (state.last_success_at is None or state.last_error_at >= state.last_success_at),
+            source=source,
+            last_success_at=succeeded,
+            last_complete_day=complete,
+            failing=failed is not None and (succeeded is None or failed >= succeeded),
         )
-        for state in states
+        for source, succeeded, complete, failed in states
     )
     return UsageSummary(
         window_days=window_days,

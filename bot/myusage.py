@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 
-from bot.adoption import WINDOWS, Tier, UsageSummary, summarize_usage
+from bot.adoption import WINDOWS, Tier, UsageSummary, summarize_in, summarize_usage
 from bot.blocks.common import Block, code
 from bot.blocks.links import claim_result_blocks, links_blocks, unlink_blocks
 from bot.blocks.myusage import (
@@ -32,9 +32,8 @@ from bot.personal.export import as_json, personal_data
 from bot.personal.forget import forget_person
 from bot.personal.privacy import COMMAND_LINE_ACTOR, privacy_summary, record_look
 from bot.services import Services
-from bot.tips.service import tip_settings
 from bot.tools import is_valid_tool, tool_label
-from storage import audit
+from storage import audit, tips
 from storage.engine import session as open_session
 
 logger = logging.getLogger(__name__)
@@ -131,23 +130,24 @@ def summary_with_chart(services: Services, person: PersonRef, window_days: int) 
     """The person's own figures, and their 12-week chart: in the answer if this process has
     uploaded exactly that chart before, else to be drawn after the answer."""
     now = services.clock()
-    summary = summarize_usage(
-        services.engine,
-        person.id,
-        window_days=window_days,
-        today=local_today(person.tz, now),
-        thresholds=services.thresholds,
-        trend_weeks=CHART_WEEKS,
-    )
+    with open_session(services.engine) as session:  # one session: /myusage's hot path
+        summary = summarize_in(
+            session,
+            person.id,
+            window_days=window_days,
+            today=local_today(person.tz, now),
+            thresholds=services.thresholds,
+            trend_weeks=CHART_WEEKS,
+        )
+        offer_tips = (
+            summary.has_identities
+            and summary.tier in (Tier.INACTIVE, Tier.LIGHT)
+            and not tips.tips_enabled(session.connection(), person.id)
+        )
     chart = (
         personal_chart(person.id, summary.weekly_active_days, summary.end)
         if summary.has_identities
         else None
-    )
-    offer_tips = (
-        summary.has_identities
-        and summary.tier in (Tier.INACTIVE, Tier.LIGHT)
-        and not tip_settings(services.engine, person.id).enabled
     )
 
     def render(image: ChartImage | None) -> list[Block]:

@@ -7,8 +7,9 @@ the usage counts in `daily_usage` (NULL where the source reports none) and shown
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -260,8 +261,27 @@ def person_signals(
     API and OpenTelemetry both reported counts once (`storage/overlap.py`).
     """
     how = {metric.name: metric.aggregation for metric in OUTCOMES}
+    return _signals(_days_counted_once(session, how, person_id, since, until))
+
+
+#: The daily columns `signals_from_rows` reads after (tool, day, source), in this order.
+SIGNAL_COLUMNS = tuple(metric.name for metric in OUTCOMES)
+
+
+def signals_from_rows(rows: Iterable[Sequence[Any]]) -> dict[str, dict[str, float]]:
+    """`person_signals` from daily rows already read: (tool, day, source, *SIGNAL_COLUMNS)
+    of the person's verified accounts over the days wanted, in any order."""
+    how = {metric.name: metric.aggregation for metric in OUTCOMES}
+    reported = sorted(
+        (row for row in rows if any(value is not None for value in row[3:])),
+        key=lambda row: (row[0], row[1]),
+    )
+    return _signals(_fold_days(reported, list(how), how))
+
+
+def _signals(days: Iterable[tuple[str, dt.date, list[Any]]]) -> dict[str, dict[str, float]]:
     found: dict[str, dict[str, float]] = {}
-    for tool, _day, values in _days_counted_once(session, how, person_id, since, until):
+    for tool, _day, values in days:
         totals = found.setdefault(tool, {})
         for metric, value in zip(OUTCOMES, values, strict=True):
             if value is None:
@@ -287,20 +307,18 @@ def _days_counted_once(
     One value per tool and day, whichever identities reported it: the admin APIs' rows win,
     column by column, and OpenTelemetry's fill only what no admin API reported.
     """
-    daily = _DAILY.c
     names = list(how)
-    query = (
-        _own_days(
-            sa.select(daily.tool, daily.day, daily.source, *(daily[name] for name in names)),
-            person_id,
-            since,
-            until,
-        )
-        .where(sa.or_(*(daily[name].is_not(None) for name in names)))
-        .order_by(daily.tool, daily.day)
-    )
-    for (tool, day), rows in itertools.groupby(session.execute(query), key=lambda r: r[:2]):
-        found = list(rows)
+    query = _days_statement(tuple(names))
+    params = {"person_id": person_id, "since": since, "until": until}
+    return _fold_days(session.connection().execute(query, params), names, how)
+
+
+def _fold_days(
+    rows: Iterable[Sequence[Any]], names: list[str], how: Mapping[str, Aggregation]
+) -> Iterator[tuple[str, dt.date, list[Any]]]:
+    """(tool, day, values) from rows (tool, day, source, *values) ordered by tool and day."""
+    for (tool, day), group in itertools.groupby(rows, key=lambda r: (r[0], r[1])):
+        found = list(group)
         admin = [row[3:] for row in found if row[2] != OTLP_SOURCE]
         otel = [row[3:] for row in found if row[2] == OTLP_SOURCE]
         values = []
@@ -324,12 +342,20 @@ def _combine(values: list[Any], aggregation: Aggregation) -> Any:
     return sum(known)
 
 
-def _own_days(query: Any, person_id: int, since: dt.date, until: dt.date) -> Any:
-    """`query` over daily usage narrowed to the person's verified identities and the days."""
+@functools.cache
+def _days_statement(names: tuple[str, ...]) -> Any:
+    """The statement `_days_counted_once` runs for these columns, built once: `/myusage` runs
+    it on every answer, and building it (a test per column) cost more than running it."""
     daily = _DAILY.c
-    return query.join(Identity, Identity.id == daily.identity_id).where(
-        Identity.person_id == person_id,
-        Identity.verified.is_(True),  # type: ignore[attr-defined]
-        daily.day >= since,
-        daily.day <= until,
+    return (
+        sa.select(daily.tool, daily.day, daily.source, *(daily[name] for name in names))
+        .join(Identity, Identity.id == daily.identity_id)  # type: ignore[arg-type]
+        .where(
+            Identity.person_id == sa.bindparam("person_id"),  # type: ignore[arg-type]
+            Identity.verified.is_(True),  # type: ignore[attr-defined]
+            daily.day >= sa.bindparam("since"),
+            daily.day <= sa.bindparam("until"),
+            sa.or_(*(daily[name].is_not(None) for name in names)),
+        )
+        .order_by(daily.tool, daily.day)
     )

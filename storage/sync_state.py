@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from storage.models import (
@@ -18,6 +20,22 @@ def sync_states(session: Session, sources: Iterable[str] | None = None) -> list[
     if sources is not None:
         statement = statement.where(col(SyncState.source).in_(list(sources)))
     return list(session.exec(statement))
+
+
+_ALL_STATES = sa.select(
+    col(SyncState.source),
+    col(SyncState.last_success_at),
+    col(SyncState.last_complete_day),
+    col(SyncState.last_error_at),
+).order_by(col(SyncState.source))
+
+
+def source_freshness(session: Session, sources: Iterable[str]) -> list[tuple[Any, ...]]:
+    """(source, last success, last complete day, last error) of the given sources, in source
+    order: `/myusage`'s freshness line, read with one prebuilt statement on every answer."""
+    wanted = set(sources)
+    rows = session.connection().execute(_ALL_STATES)  # one row per source: a handful
+    return [tuple(row) for row in rows if row[0] in wanted]
 
 
 def sync_state(session: Session, source: str) -> SyncState | None:

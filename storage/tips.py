@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage.batches import insert_for
@@ -22,6 +23,17 @@ from storage.models import (
 def tip_preference(session: Session, person_id: int) -> TipPreference:
     """A person's tip preference (the default, tips off, when they never set one)."""
     return session.get(TipPreference, person_id) or TipPreference(person_id=person_id)
+
+
+_TIPS_ENABLED = sa.select(col(TipPreference.enabled)).where(
+    col(TipPreference.person_id) == sa.bindparam("person_id")
+)
+
+
+def tips_enabled(connection: Connection, person_id: int) -> bool:
+    """Whether the person switched tips on (off when they never set a preference): one
+    prebuilt statement, as `/myusage` asks on every answer to a light or inactive person."""
+    return bool(connection.execute(_TIPS_ENABLED, {"person_id": person_id}).scalar())
 
 
 def tip_people(session: Session) -> list[tuple[TipPreference, str, str]]:

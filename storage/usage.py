@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col
 
-from storage import bulk_usage, partitions, rollup
+from storage import bulk_usage, outcomes, partitions, rollup
 from storage.batches import insert_for
 from storage.models import (
     DailyUsage,
@@ -151,6 +151,11 @@ _PERSON_USAGE = (
 )
 
 
+_PERSON_USAGE_SIGNALS = _PERSON_USAGE.add_columns(
+    *(SQLModel.metadata.tables["daily_usage"].c[name] for name in outcomes.SIGNAL_COLUMNS)
+)
+
+
 def person_usage(
     session: Session, person_id: int, since: dt.date, until: dt.date
 ) -> tuple[list[tuple[str, bool]], list[UsageRow]]:
@@ -159,28 +164,35 @@ def person_usage(
     `/myusage`'s hot path: one prebuilt statement, Core execution, features decoded once per
     distinct value.
     """
+    identities, rows, _ = _person_usage(session, _PERSON_USAGE, person_id, since, until)
+    return identities, rows
+
+
+def person_usage_and_signals(
+    session: Session, person_id: int, since: dt.date, until: dt.date, signals_since: dt.date
+) -> tuple[list[tuple[str, bool]], list[UsageRow], dict[str, dict[str, float]]]:
+    """`person_usage`, and the person's outcome signals from `signals_since` to `until`
+    (`storage.outcomes.person_signals`) from the same rows: one round trip for both."""
+    identities, rows, signal_rows = _person_usage(
+        session, _PERSON_USAGE_SIGNALS, person_id, since, until
+    )
+    wanted = (row for row in signal_rows if row[1] >= signals_since)
+    return identities, rows, outcomes.signals_from_rows(wanted)
+
+
+def _person_usage(
+    session: Session, statement: Any, person_id: int, since: dt.date, until: dt.date
+) -> tuple[list[tuple[str, bool]], list[UsageRow], list[tuple[Any, ...]]]:
     decoded: dict[str | None, tuple[str, ...]] = {None: ()}
     identities: dict[int | None, tuple[str, bool]] = {}
     rows = []
+    signal_rows: list[tuple[Any, ...]] = []
     result = session.connection().execute(
-        _PERSON_USAGE, {"person_id": person_id, "since": since, "until": until}
+        statement, {"person_id": person_id, "since": since, "until": until}
     )
-    for (
-        identity_id,
-        identity_tool,
-        verified,
-        day,
-        tool,
-        source,
-        active,
-        inter,
-        gen,
-        acc,
-        lines,
-        cost,
-        kind,
-        features,
-    ) in result.all():
+    for record in result.all():
+        (identity_id, identity_tool, verified, day, tool, source, active) = record[:7]
+        inter, gen, acc, lines, cost, kind, features = record[7:14]
         identities[identity_id] = (identity_tool, bool(verified))
         if day is None:
             continue
@@ -201,27 +213,9 @@ def person_usage(
                 decoded[features],
             )
         )
-    return list(identities.values()), counted_once(rows)
-
-
-def person_active_days(
-    session: Session, person_id: int, since: dt.date, until: dt.date
-) -> list[dt.date]:
-    """The days, `since` to `until` inclusive, with any active use on the person's verified
-    accounts: all a trend needs, far fewer rows than `person_usage` for the same days."""
-    statement = (
-        sa.select(col(DailyUsage.day))
-        .distinct()
-        .join(Identity, col(Identity.id) == col(DailyUsage.identity_id))
-        .where(
-            col(Identity.person_id) == person_id,
-            col(Identity.verified).is_(True),
-            col(DailyUsage.active).is_(True),
-            col(DailyUsage.day) >= since,
-            col(DailyUsage.day) <= until,
-        )
-    )
-    return list(session.connection().execute(statement).scalars())
+        if len(record) > 14:
+            signal_rows.append((tool, day, source, *record[14:]))
+    return list(identities.values()), counted_once(rows), signal_rows
 
 
 def usage_rows_for_person(

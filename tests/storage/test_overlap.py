@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
 
-from storage import outcomes, queries
+from storage import outcomes, queries, usage
 from storage.engine import session as open_session
 from storage.outcomes import OUTCOME_METRICS
 from tests.factories import add_usage, make_identity, make_person, usage_row
@@ -64,3 +68,77 @@ def test_outcomes_take_the_admin_apis_figure_and_opentelemetrys_where_it_has_non
 
 
 ot_monday = {"commits": 2, "edits_accepted": 4, "edits_rejected": 1}
+
+
+# `/myusage` reads its outcome signals from the same rows as its usage (one round trip,
+# storage.usage.person_usage_and_signals); they must equal what person_signals' own
+# query gives, whatever the mix of admin-API and OpenTelemetry days, flags and phases.
+_SIGNAL_DAY = st.tuples(
+    st.sampled_from(("admin", "otel", "copilot")),  # which account
+    st.integers(min_value=0, max_value=20),  # days before TUESDAY
+    st.sampled_from((None, 0, 3)),  # commits
+    st.sampled_from((None, 1)),  # edits_accepted
+    st.sampled_from((None, False, True)),  # used_cloud_agent (counted in days)
+    st.sampled_from((None, 1, 3)),  # adoption_phase (the latest wins)
+)
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(days=st.lists(_SIGNAL_DAY, max_size=25), window=st.integers(min_value=1, max_value=21))
+def test_signals_read_with_usage_equal_their_own_query(
+    engine: Engine, days: list[tuple[Any, ...]], window: int
+) -> None:
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
+    person = make_person(engine)
+    accounts = {
+        "admin": (
+            make_identity(engine, tool="claude_code", external_id="a@x.test", person_id=person),
+            "claude_code",
+            "claude_code",
+        ),
+        "otel": (
+            make_identity(
+                engine, tool="claude_code", external_id="otel:a@x.test", person_id=person
+            ),
+            "claude_code",
+            "otlp",
+        ),
+        "copilot": (
+            make_identity(engine, tool="copilot", external_id="octo", person_id=person),
+            "copilot",
+            "copilot",
+        ),
+    }
+    nothing = dict.fromkeys(OUTCOME_METRICS)
+    rows = {}
+    for which, back, commits, edits, cloud, phase in days:
+        identity_id, tool, source = accounts[which]
+        day = TUESDAY - dt.timedelta(days=back)
+        rows[(identity_id, day)] = usage_row(
+            identity_id,
+            tool,
+            day,
+            source=source,
+            **(
+                nothing
+                | {
+                    "commits": commits,
+                    "edits_accepted": edits,
+                    "used_cloud_agent": cloud,
+                    "adoption_phase": phase,
+                }
+            ),
+        )
+    if rows:
+        add_usage(engine, rows.values())
+    since = TUESDAY - dt.timedelta(days=window - 1)
+    with open_session(engine) as session:
+        expected = outcomes.person_signals(session, person, since, TUESDAY)
+        _, _, got = usage.person_usage_and_signals(
+            session, person, TUESDAY - dt.timedelta(days=30), TUESDAY, signals_since=since
+        )
+    assert got == expected
