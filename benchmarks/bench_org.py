@@ -159,13 +159,13 @@ def releases_and_digests(url: str) -> dict[str, Any]:
         job_cpu = time.process_time() - c0
         peak_job = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with engine.connect() as connection:
-            specs = [
-                row[0]["chart"]
+            payloads = [  # JSON text on SQLite, parsed on PostgreSQL
+                json.loads(row[0]) if isinstance(row[0], str) else row[0]
                 for row in connection.execute(
                     sa.select(sa.column("payload")).select_from(sa.table("outbox"))
                 )
-                if row[0].get("chart")
             ]
+            specs = [payload["chart"] for payload in payloads if payload.get("chart")]
         t1 = time.perf_counter()
         for spec in specs[:CHART_SAMPLE]:
             draw_spec(spec)
