@@ -4,14 +4,17 @@ The file schema is `UsageRecord` (bot/usage_file.py). The file is read a line at
 written in chunks inside one transaction, so a file of millions of rows needs little memory;
 one bad row rejects the whole file (the transaction is rolled back), and each problem is
 reported with its line number. Each identity is created and linked once, however many rows it
-has. Re-importing a day replaces it.
+has. Re-importing a day replaces it. On PostgreSQL a chunk is written on a thread of its own
+while the next one is read (`_Chunks`), in the same session and transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -27,6 +30,7 @@ from bot.usage_file import (
     read_records,
     usage_file_help,
 )
+from bot.usage_rows import ROW_COLUMNS
 from storage import queries, rollup, usage_import
 from storage.engine import session as open_session
 from storage.models import LinkMethod, utcnow
@@ -45,6 +49,10 @@ __all__ = [
 CHUNK_ROWS = 25_000
 #: Problems listed before the rest are only counted.
 MAX_PROBLEMS = 1_000
+_COLUMNS = ("identity_id", *ROW_COLUMNS)  # of each row written
+# A CheckedRow's fields as a plain tuple while it waits in a chunk: the collector stops
+# tracking a plain tuple of plain values, but never a NamedTuple, and a chunk holds many.
+_Checked = tuple[tuple[str, str], str | None, str | None, dt.date, tuple[Any, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,22 +98,30 @@ class _UsageWriter:
     # (identity id, Monday) of every week written: the rollup is refreshed once, at the end.
     weeks: set[tuple[int, dt.date]] = field(default_factory=set)
 
-    def write(self, chunk: list[CheckedRow]) -> None:
+    # The Monday of each date seen: a file has few distinct dates and many rows.
+    mondays: dict[dt.date, dt.date] = field(default_factory=dict)
+
+    def write(self, chunk: list[_Checked]) -> None:
         """Write checked rows; their storage rows get their identity ids here."""
+        ids = self.identity_ids
         new: dict[tuple[str, str], CheckedRow] = {}
-        for record in chunk:
-            if record.identity_key not in self.identity_ids:
-                new.setdefault(record.identity_key, record)
+        for checked in chunk:
+            if checked[0] not in ids:
+                new.setdefault(checked[0], CheckedRow._make(checked))
         if new:
             self._link(new)
         rows = []
-        ids = self.identity_ids
-        for record in chunk:
-            row = record.row
-            row["identity_id"] = identity_id = ids[record.identity_key]
-            self.weeks.add((identity_id, rollup.week_of(record.date)))
-            rows.append(row)
-        self.replaced += usage_import.write_rows(self.session, rows)
+        weeks, mondays = self.weeks, self.mondays
+        for key, _, _, day, values in chunk:
+            identity_id = ids[key]
+            monday = mondays.get(day)
+            if monday is None:
+                monday = mondays[day] = rollup.week_of(day)
+            weeks.add((identity_id, monday))
+            rows.append((identity_id, *values))
+        self.replaced += usage_import.write_rows(
+            self.session, _COLUMNS, rows, probably_new=not self.replaced
+        )
         self.rows += len(rows)
 
     def finish(self) -> None:
@@ -133,6 +149,33 @@ class _UsageWriter:
         usage_import.link_identities(self.session, by_address, LinkMethod.EMAIL)
 
 
+@dataclass
+class _Chunks:
+    """Hands full chunks to the writer; with a thread, reading goes on while one is written.
+
+    Writing a chunk mostly waits on PostgreSQL (key and foreign key checks, the COPY's end,
+    identity statements), and the thread waits without holding the interpreter, so the next
+    chunk is read and checked meanwhile. One chunk at a time: the session is the writer's
+    until `wait` returns, and a write's error is raised by the next `write` or `wait`.
+    """
+
+    writer: _UsageWriter
+    pool: ThreadPoolExecutor | None
+    pending: Future[None] | None = None
+
+    def write(self, chunk: list[_Checked]) -> None:
+        self.wait()
+        if self.pool is None:
+            self.writer.write(chunk)
+        else:
+            self.pending = self.pool.submit(self.writer.write, chunk)
+
+    def wait(self) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.result()
+
+
 def import_usage(
     engine: Engine,
     path: Path,
@@ -150,9 +193,13 @@ def import_usage(
     # (identity index * 4,000,000 + day ordinal) -> line: one small int per row, to find repeats.
     who: dict[tuple[str, str], int] = {}
     seen: dict[int, int] = {}
-    with open_session(engine) as session:
+    with (
+        open_session(engine) as session,
+        ThreadPoolExecutor(1, thread_name_prefix="import-usage") as pool,
+    ):
         writer = _UsageWriter(session)
-        chunk: list[CheckedRow] = []
+        chunks = _Chunks(writer, pool if engine.dialect.name == "postgresql" else None)
+        chunk: list[_Checked] = []
         for number, record in read_records(path, max_bytes):
             if isinstance(record, list):
                 problems.add([(number, problem) for problem in record])
@@ -169,10 +216,19 @@ def import_usage(
                 continue
             if problems:
                 continue  # still checking, to list every problem; nothing more is written
-            chunk.append(record)
+            chunk.append(
+                (
+                    record.identity_key,
+                    record.email,
+                    record.slack_user_id,
+                    record.date,
+                    record.values,
+                )
+            )
             if len(chunk) >= chunk_rows:
-                writer.write(chunk)
+                chunks.write(chunk)
                 chunk = []
+        chunks.wait()
         if problems:
             session.rollback()
             raise problems.rejection()

@@ -51,8 +51,9 @@ from bot.usage_rows import (
     TOOL_PATTERN,
     CheckedRow,
     PlainCsvRows,
+    cents_of,
     feature_list,
-    storage_row,
+    storage_values,
 )
 from storage.models import CostKind
 
@@ -141,17 +142,17 @@ class UsageRecord(BaseModel):
     def checked(self) -> CheckedRow:
         """This record as the importer writes it."""
         fields = self.__dict__  # the validated values; faster than an attribute each
-        row = storage_row(
+        values = storage_values(
             self.tool,
             self.date,
             self.active,
             [fields[name] for name in COUNTERS],
-            self.cost_usd,
+            None if self.cost_usd is None else cents_of(self.cost_usd),
             self.cost_kind.value if self.cost_kind else None,
             feature_list(self.features),
         )
         who = self.email or self.slack_user_id or ""
-        return CheckedRow((self.tool, who), self.email, self.slack_user_id, self.date, row)
+        return CheckedRow((self.tool, who), self.email, self.slack_user_id, self.date, values)
 
 
 def read_records(path: Path, max_bytes: int) -> Iterator[tuple[int, CheckedRow | list[str]]]:

@@ -6,7 +6,7 @@ row of a real file has plain values: ASCII digits, an ISO date, a lower-case too
 accepts exactly such rows, by hand, against the same limits and patterns the schema uses; any
 row it does not vouch for (an odd spelling, a value out of range, a missing column) goes to
 `UsageRecord`, which accepts it or words the problem. A plain row is a strict subset of what the
-schema accepts, and both paths build the stored row with `storage_row`, so the result is the
+schema accepts, and both paths build the stored row with `storage_values`, so the result is the
 same either way (tests/bot/test_usage_rows.py compares them).
 """
 
@@ -48,8 +48,10 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Plain decimals only: no sign, exponent or leading zero, at most the schema's 4 places.
 _PLAIN_COST = re.compile(r"(?:0|[1-9][0-9]{0,7})(?:\.[0-9]{1,4})?")
 _COST_KINDS = frozenset(kind.value for kind in CostKind)
-_CACHED = 4_096
-_ROW_KEYS = (
+_CACHED = 4_096  # distinct dates, tools, costs and feature lists remembered per file
+_ESTIMATED = CostKind.ESTIMATED.value
+#: The daily_usage columns of a checked row's `values`, in order (all but identity_id).
+ROW_COLUMNS = (
     "day",
     "tool",
     "source",
@@ -58,40 +60,51 @@ _ROW_KEYS = (
     "cost_cents",
     "cost_kind",
     "features",
-)  # distinct dates, tools and feature lists remembered per file
+)
 
 
 class CheckedRow(NamedTuple):
-    """A row that passed every check: whose it is, its day, and its storage columns."""
+    """A row that passed every check: whose it is, its day, and its storage columns.
+
+    The columns are a tuple of plain values (`ROW_COLUMNS`; features a tuple too), not a
+    dict: a file has millions of rows, and the collector need not track any of them.
+    """
 
     identity_key: tuple[str, str]  # (tool, email or Slack user id)
     email: str | None
     slack_user_id: str | None
     date: dt.date
-    row: dict[str, Any]  # the daily_usage columns but identity_id
+    values: tuple[Any, ...]  # the daily_usage columns but identity_id, as ROW_COLUMNS
+
+    @property
+    def row(self) -> dict[str, Any]:
+        """The stored columns by name (all but identity_id), features as a list."""
+        row = dict(zip(ROW_COLUMNS, self.values, strict=True))
+        row["features"] = list(row["features"])
+        return row
 
 
-def storage_row(  # noqa: PLR0917  (positional: called for every row of a file)
+def storage_values(  # noqa: PLR0917  (positional: called for every row of a file)
     tool: str,
     day: dt.date,
     active: bool | None,
     counts: Sequence[int],
-    cost_usd: Decimal | None,
+    cents: int | None,
     cost_kind: str | None,
-    features: list[str],
-) -> dict[str, Any]:
+    features: Sequence[str],
+) -> tuple[Any, ...]:
     """The stored columns of a checked row (`counts` in COUNTERS order); both readers use it.
 
-    `features` are as `feature_list` leaves them.
+    `cents` is `cents_of` the cost, if any; `features` are as `feature_list` leaves them.
     """
-    if cost_usd is None:
-        cents = kind = None
-    else:
-        cents = int((cost_usd * 100).to_integral())
-        kind = cost_kind or CostKind.ESTIMATED.value
+    kind = None if cents is None else cost_kind or _ESTIMATED
     active = any(counts) if active is None else active
-    values = (day, tool, IMPORT_SOURCE, active, *counts, cents, kind, features)
-    return dict(zip(_ROW_KEYS, values, strict=True))
+    return (day, tool, IMPORT_SOURCE, active, *counts, cents, kind, tuple(features))
+
+
+def cents_of(cost_usd: Decimal) -> int:
+    """A cost in USD as the whole cents stored."""
+    return int((cost_usd * 100).to_integral())
 
 
 def feature_list(features: list[str]) -> list[str]:
@@ -145,7 +158,8 @@ def _row_checker(header: list[str]) -> Callable[[list[str]], CheckedRow | None]:
     tool_shape = re.compile(TOOL_PATTERN)
     dates: dict[str, dt.date] = {}
     tools: set[str] = set()
-    feature_lists: dict[str, list[str]] = {}
+    costs: dict[str, int] = {}
+    feature_lists: dict[str, tuple[str, ...]] = {}
 
     def check(values: list[str]) -> CheckedRow | None:
         cells = values + padding if len(values) < width else [*values, ""]
@@ -196,30 +210,35 @@ def _row_checker(header: list[str]) -> Callable[[list[str]], CheckedRow | None]:
             active = _BOOLEANS.get(text)
             if active is None:
                 return None
-        cost: Decimal | None = None
+        cents: int | None = None
         if text := cells[cost_at]:
-            if not _PLAIN_COST.fullmatch(text):
-                return None
-            cost = Decimal(text)
-            if cost > MAX_COST_USD:
-                return None
+            cents = costs.get(text)
+            if cents is None:
+                if not _PLAIN_COST.fullmatch(text):
+                    return None
+                cost = Decimal(text)
+                if cost > MAX_COST_USD:
+                    return None
+                cents = cents_of(cost)
+                if len(costs) < _CACHED:
+                    costs[text] = cents
         kind = cells[kind_at] or None
         if kind is not None and kind not in _COST_KINDS:
             return None
-        features: list[str] = []
+        features: tuple[str, ...] = ()
         if text := cells[features_at]:
             found = feature_lists.get(text)
             if found is None:
                 if not text.isascii():
                     return None
-                found = [f.strip() for f in text.split(";") if f.strip()]
-                if len(found) > MAX_FEATURES or any(len(f) > FEATURE_MAX_LENGTH for f in found):
+                named = [f.strip() for f in text.split(";") if f.strip()]
+                if len(named) > MAX_FEATURES or any(len(f) > FEATURE_MAX_LENGTH for f in named):
                     return None
-                found = feature_list(found)
+                found = tuple(feature_list(named))
                 if len(feature_lists) < _CACHED:
                     feature_lists[text] = found
-            features = list(found)
-        row = storage_row(tool, day, active, numbers, cost, kind, features)
-        return CheckedRow((tool, who), email, slack_user_id, day, row)
+            features = found
+        stored = storage_values(tool, day, active, numbers, cents, kind, features)
+        return CheckedRow((tool, who), email, slack_user_id, day, stored)
 
     return check

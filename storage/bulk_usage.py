@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import psycopg
@@ -43,7 +43,7 @@ def copy_upsert(
         )
     )
     session.execute(sa.text(f"TRUNCATE {_STAGE}"))
-    _copy_rows(session, _STAGE, columns, rows, updated_at, numbered=True)
+    _copy_rows(session, _STAGE, columns, _values_of(rows, columns[:-1]), updated_at, numbered=True)
     updates = ", ".join(
         f"{name} = EXCLUDED.{name}" for name in columns if name not in {"identity_id", "day"}
     )
@@ -65,25 +65,42 @@ def copy_new(session: Session, rows: Sequence[Mapping[str, Any]], updated_at: dt
     of these keys is stored; should another writer store one meanwhile, the COPY fails on the
     key, is undone (a savepoint) and False says that nothing was written.
     """
-    columns = [*rows[0], "updated_at"]
+    columns = list(rows[0])
+    return copy_new_values(session, columns, _values_of(rows, columns), updated_at)
+
+
+def copy_new_values(
+    session: Session,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    updated_at: dt.datetime,
+) -> bool:
+    """`copy_new` of rows given as their values in `columns` order, which need no dict each."""
     try:
         with session.begin_nested():
-            _copy_rows(session, PARENT, columns, rows, updated_at, numbered=False)
+            _copy_rows(session, PARENT, [*columns, "updated_at"], rows, updated_at, numbered=False)
     except psycopg.errors.UniqueViolation:
         return False
     return True
+
+
+def _values_of(rows: Iterable[Mapping[str, Any]], names: list[str]) -> Iterator[list[Any]]:
+    return ([row[name] for name in names] for row in rows)
 
 
 def _copy_rows(
     session: Session,
     table: str,
     columns: list[str],
-    rows: Sequence[Mapping[str, Any]],
+    rows: Iterable[Sequence[Any]],
     updated_at: dt.datetime,
     *,
     numbered: bool,
 ) -> None:
-    """COPY `rows` into `table`; `numbered` adds each row's position as the last column."""
+    """COPY `rows` (the values of all `columns` but the last, updated_at) into `table`.
+
+    `numbered` adds each row's position as the last column.
+    """
     given = columns[:-1]
     json_at = given.index("features")
     features_json: dict[tuple[str, ...], str] = {}  # a few feature sets recur on every row
@@ -94,7 +111,7 @@ def _copy_rows(
     try:
         with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for seq, row in enumerate(rows):
-                values = [row[name] for name in given]
+                values = list(row)
                 features = tuple(values[json_at])
                 text = features_json.get(features)
                 if text is None:

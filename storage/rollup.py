@@ -25,6 +25,7 @@ from storage.outcomes import OUTCOME_METRICS
 _ROLLUP: sa.Table = SQLModel.metadata.tables["usage_week"]
 _DAILY: sa.Table = SQLModel.metadata.tables["daily_usage"]
 _CHUNK = 10_000  # identity ids per statement
+_PAIRS = 200_000  # (identity, week) pairs per statement on PostgreSQL
 _LOCK_CLASS = 0x7577  # advisory lock namespace of the rollup ("uw")
 
 #: Outcome totals (storage.outcomes' list): NULL where no source reported the outcome that
@@ -51,8 +52,56 @@ def refresh(session: Session, keys: Iterable[tuple[int, dt.date]]) -> None:
     by_week: dict[dt.date, set[int]] = defaultdict(set)
     for identity_id, day in keys:
         by_week[week_of(day)].add(int(identity_id))
+    if session.get_bind().dialect.name == "postgresql":
+        _recompute_pairs(session, {week: sorted(ids) for week, ids in by_week.items()})
+        return
     for week in sorted(by_week):  # one lock order everywhere: no deadlock between two writers
         _recompute_week(session, week, sorted(by_week[week]))
+
+
+def _recompute_pairs(session: Session, by_week: dict[dt.date, list[int]]) -> None:
+    """PostgreSQL: recompute exactly these (identity, week) rows, many weeks a statement.
+
+    Every week's lock is taken first, in order. One statement does many weeks, taking the
+    pairs as two arrays rather than a parameter per id, and reads only the pairs' own days.
+    """
+    for week in sorted(by_week):
+        _lock_week(session, week)
+    batch: list[tuple[dt.date, list[int]]] = []
+    pairs = 0
+    for week in sorted(by_week):
+        batch.append((week, by_week[week]))
+        pairs += len(by_week[week])
+        if pairs >= _PAIRS:
+            _recompute_batch(session, batch)
+            batch, pairs = [], 0
+    if batch:
+        _recompute_batch(session, batch)
+
+
+def _recompute_batch(session: Session, batch: list[tuple[dt.date, list[int]]]) -> None:
+    # Array literals: tens of thousands of plain ids and ISO dates, joined far faster than
+    # the driver adapts a list element by element.
+    pairs = {
+        "ids": _array(",".join(map(str, ids)) for _, ids in batch),
+        "weeks": _array(",".join([week.isoformat()] * len(ids)) for week, ids in batch),
+    }
+    session.execute(
+        sa.text(
+            "DELETE FROM usage_week AS u "
+            f"USING {_PAIRS_SQL} WHERE u.identity_id = k.id AND u.week = k.week"
+        ),
+        pairs,
+    )
+    session.execute(
+        sa.text(_RECOMPUTE_SQL),
+        {**pairs, "first": batch[0][0], "end": batch[-1][0] + dt.timedelta(days=7)},
+    )
+
+
+def _array(parts: Iterable[str]) -> str:
+    """A PostgreSQL array literal of comma-separated parts that need no quoting."""
+    return "{" + ",".join(part for part in parts if part) + "}"
 
 
 def accounts_with_days(session: Session, first: dt.date, before: dt.date) -> set[int]:
@@ -144,6 +193,23 @@ def _lock_week(session: Session, week: dt.date) -> None:
 
 
 _COLUMNS = ("identity_id", "week", "tool", "source", "day_mask", *TOTALS, "cost_cents", *OUTCOMES)
+
+
+_PAIRS_SQL = "unnest(CAST(:ids AS integer[]), CAST(:weeks AS date[])) AS k(id, week)"
+_MASK_SQL = "sum(CASE WHEN d.active THEN 1 << (d.day - k.week) ELSE 0 END)"
+# `_week_rows` for a list of (identity, week) pairs: each pair's days are read through the
+# primary key and summed on their own, whatever the planner guesses of the arrays' rows.
+_RECOMPUTE_SQL = (
+    f"INSERT INTO usage_week ({', '.join(_COLUMNS)}) "
+    f"SELECT k.id, k.week, a.* FROM {_PAIRS_SQL} CROSS JOIN LATERAL ("
+    f"SELECT max(d.tool), max(d.source), {_MASK_SQL} AS day_mask"
+    + "".join(f", sum(CASE WHEN d.active THEN d.{name} ELSE 0 END)" for name in TOTALS)
+    + ", sum(CASE WHEN d.active THEN d.cost_cents END)"
+    + "".join(f", sum(CASE WHEN d.active THEN d.{name} END)" for name in OUTCOMES)
+    + " FROM daily_usage AS d WHERE d.identity_id = k.id "
+    "AND d.day >= k.week AND d.day < k.week + 7 AND d.day >= :first AND d.day < :end"
+    ") AS a WHERE a.day_mask > 0"
+)
 
 
 def _week_rows(week: dt.date) -> sa.Select[Any]:

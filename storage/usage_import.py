@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, SQLModel
 
 from storage import bulk_usage, identities, partitions, usage
@@ -15,6 +15,7 @@ from storage.models import LinkMethod, utcnow
 _IDENTITY: sa.Table = SQLModel.metadata.tables["identity"]
 _DAILY: sa.Table = SQLModel.metadata.tables["daily_usage"]
 _IDS_PER_QUERY = 5_000
+_ID_ARRAY = postgresql.ARRAY(sa.Integer)
 
 
 def link_identities(session: Session, owners: Mapping[int, int], method: LinkMethod) -> None:
@@ -59,42 +60,70 @@ def link_identities(session: Session, owners: Mapping[int, int], method: LinkMet
     )
 
 
-def write_rows(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+def write_rows(
+    session: Session,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    probably_new: bool = False,
+) -> int:
     """Write daily usage rows with distinct keys; how many replaced a stored day.
 
-    The weekly rollup is left to the caller. On PostgreSQL a batch none of whose days is
-    stored yet (a first import) is COPYed into the table directly; otherwise it is upserted.
+    Each row is its values in `columns` order (identity_id and day among them). The weekly
+    rollup is left to the caller. On PostgreSQL a batch none of whose days is stored yet (a
+    first import) is COPYed into the table directly; otherwise it is upserted.
+    `probably_new` (the caller's batches so far replaced nothing) tries the COPY before
+    counting stored days: it fails on the first stored one, and then they are counted.
     """
-    replaced = count_stored_days(session, [(row["identity_id"], row["day"]) for row in rows])
+    id_at, day_at = columns.index("identity_id"), columns.index("day")
     postgres = session.get_bind().dialect.name == "postgresql"
-    if not replaced and postgres and len(rows) >= bulk_usage.MIN_ROWS:
-        partitions.ensure_months_for_days(session, {row["day"] for row in rows})
-        if bulk_usage.copy_new(session, rows, utcnow()):
+    direct = postgres and len(rows) >= bulk_usage.MIN_ROWS
+    stored = 0 if direct and probably_new else count_stored_days(session, rows, id_at, day_at)
+    if direct and not stored:
+        partitions.ensure_months_for_days(session, {row[day_at] for row in rows})
+        if bulk_usage.copy_new_values(session, columns, rows, utcnow()):
             return 0
-        # Another writer stored one of these days meanwhile: replace it, as upserts do.
-        replaced = count_stored_days(session, [(row["identity_id"], row["day"]) for row in rows])
-    usage.upsert_daily_usage(session, rows, refresh_rollup=False)
-    return replaced
+        # A stored day (another writer's meanwhile, or one the batch replaces): upsert.
+        stored = count_stored_days(session, rows, id_at, day_at)
+    usage.upsert_daily_usage(session, [_named(columns, row) for row in rows], refresh_rollup=False)
+    return stored
 
 
-def count_stored_days(session: Session, keys: Sequence[tuple[int, dt.date]]) -> int:
-    """How many of these (identity id, day) pairs already have a usage row.
+def _named(columns: Sequence[str], values: Sequence[Any]) -> dict[str, Any]:
+    row = dict(zip(columns, values, strict=True))
+    if "features" in row:
+        row["features"] = list(row["features"])
+    return row
+
+
+def count_stored_days(
+    session: Session, rows: Sequence[Sequence[Any]], id_at: int = 0, day_at: int = 1
+) -> int:
+    """How many of these rows' (identity id, day) pairs (at `id_at`, `day_at`) have a usage row.
 
     Asks by identity and date range rather than by a list of pairs, which PostgreSQL cannot
-    plan for thousands of pairs, and matches the pairs here.
+    plan for thousands of pairs, and matches the pairs here. PostgreSQL takes the ids as one
+    array; elsewhere they go a list at a time.
     """
-    wanted = set(keys)
+    wanted = {(row[id_at], row[day_at]) for row in rows}
     if not wanted:
         return 0
     ids = sorted({identity_id for identity_id, _ in wanted})
     first = min(day for _, day in wanted)
     last = max(day for _, day in wanted)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    size = len(ids) if postgres else _IDS_PER_QUERY
     found = 0
-    for start in range(0, len(ids), _IDS_PER_QUERY):
+    for start in range(0, len(ids), size):
+        part = ids[start : start + size]
+        among = (
+            _DAILY.c.identity_id == sa.any_(sa.bindparam(None, part, type_=_ID_ARRAY))
+            if postgres
+            else _DAILY.c.identity_id.in_(part)
+        )
         stored = session.execute(
             sa.select(_DAILY.c.identity_id, _DAILY.c.day).where(
-                _DAILY.c.identity_id.in_(ids[start : start + _IDS_PER_QUERY]),
-                _DAILY.c.day.between(first, last),
+                among, _DAILY.c.day.between(first, last)
             )
         )
         found += sum(1 for identity_id, day in stored if (identity_id, day) in wanted)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.importer import ImportRejected, import_usage
+from storage.engine import make_engine
 from storage.models import DailyUsage, Identity, LinkMethod, UsageWeek
 from tests.factories import make_person
 
@@ -82,6 +83,31 @@ def test_a_bad_line_after_many_chunks_leaves_nothing_written(
     with pytest.raises(ImportRejected) as caught:
         import_usage(engine, path, chunk_rows=CHUNK)
     assert [line for line, _ in caught.value.problems] == [PEOPLE * DAYS - 5]
+    with engine.connect() as connection:
+        for table in (DailyUsage, Identity, UsageWeek):
+            assert connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+
+
+def test_a_chunk_the_database_refuses_fails_the_import_and_leaves_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """On PostgreSQL chunks are written while the next is read: the write's error still ends it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a lock timeout is PostgreSQL's")
+    path = tmp_path / "big.csv"
+    write_file(path)
+    impatient = make_engine(
+        engine.url.render_as_string(hide_password=False),
+        connect_args={"options": "-c lock_timeout=200"},
+    )
+    try:
+        with engine.connect() as holder:
+            holder.execute(sa.text("LOCK TABLE identity IN SHARE MODE"))  # no inserts meanwhile
+            with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
+                import_usage(impatient, path, chunk_rows=CHUNK)
+            holder.rollback()
+    finally:
+        impatient.dispose()
     with engine.connect() as connection:
         for table in (DailyUsage, Identity, UsageWeek):
             assert connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 
 import pytest
@@ -120,3 +121,19 @@ def test_a_header_the_schema_must_word_has_no_hand_check() -> None:
     known = list(UsageRecord.model_fields)
     assert PlainCsvRows.for_header(["email", "tool", "date", "colour"], known) is None
     assert PlainCsvRows.for_header(["email", "tool", "date", "tool"], known) is None
+
+
+def test_a_checked_rows_values_leave_nothing_for_the_collector_to_track() -> None:
+    """An import holds a chunk of many rows: plain tuples of plain values, which gc untracks."""
+    plain = checker(HEADER)
+    fast = plain.check(list(PLAIN.values()))
+    assert fast is not None
+    schema = csv_record(dict(zip(HEADER, PLAIN.values(), strict=True)))
+    assert isinstance(schema, CheckedRow)
+    held = [
+        (row.identity_key, row.email, row.slack_user_id, row.date, row.values)
+        for row in (fast, schema)
+    ]
+    for _ in range(3):  # a tuple is untracked once what it holds is: one level a collection
+        gc.collect()
+    assert not any(gc.is_tracked(item) for item in held)

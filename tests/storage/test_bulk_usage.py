@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from storage import bulk_usage, queries, usage_import
 from storage.engine import session as open_session
@@ -26,6 +27,14 @@ def row(identity_id: int, offset: int, interactions: int) -> dict[str, object]:
         "interactions": interactions,
         "features": ["chat", 'say "hi" \\ \t'],  # quotes, a backslash and a tab survive COPY
     }
+
+
+def write_rows(session: Session, rows: list[dict[str, object]], **options: bool) -> int:
+    """`usage_import.write_rows` of rows given by name, as their values."""
+    columns = list(rows[0])
+    return usage_import.write_rows(
+        session, columns, [[row[name] for name in columns] for row in rows], **options
+    )
 
 
 def rows_by_interactions(engine: Engine) -> dict[int, int]:
@@ -70,7 +79,7 @@ def test_a_first_import_batch_meeting_a_stored_day_is_upserted_not_lost(engine: 
         ]
         queries.upsert_daily_usage(session, [row(batch[-1]["identity_id"], 29, 9)])
         assert not bulk_usage.copy_new(session, batch, utcnow())  # one key was stored
-        assert usage_import.write_rows(session, batch) == 1  # so it is replaced, the rest added
+        assert write_rows(session, batch) == 1  # so it is replaced, the rest added
         session.commit()
     assert rows_by_interactions(engine) == {3: 300}
 
@@ -81,7 +90,7 @@ def test_a_first_import_batch_is_copied_whole(engine: Engine) -> None:
         batch = [
             row(identity_id, offset, 4) for identity_id in ids.values() for offset in range(30)
         ]
-        assert usage_import.write_rows(session, batch) == 0
+        assert write_rows(session, batch) == 0
         session.commit()
     with engine.connect() as connection:
         stored = connection.execute(
@@ -90,3 +99,24 @@ def test_a_first_import_batch_is_copied_whole(engine: Engine) -> None:
         features = connection.execute(sa.select(DailyUsage.features).limit(1)).scalar_one()
     assert tuple(stored) == (300, 1200)
     assert features == ["chat", 'say "hi" \\ \t']
+
+
+@pytest.mark.parametrize("probably_new", [True, False])
+def test_a_batch_thought_new_that_meets_stored_days_replaces_them(
+    engine: Engine, probably_new: bool
+) -> None:
+    """Tried as a COPY first (on PostgreSQL), it fails on the stored days and is upserted."""
+    with open_session(engine) as session:
+        ids = queries.ensure_identities(session, [("cursor", f"u{n}@x.io") for n in range(10)])
+        stored = [row(identity_id, 5, 1) for identity_id in ids.values()][:3]
+        queries.upsert_daily_usage(session, stored)
+        batch = [
+            row(identity_id, offset, 5) for identity_id in ids.values() for offset in range(30)
+        ]
+        assert write_rows(session, batch, probably_new=probably_new) == 3
+        assert write_rows(session, batch, probably_new=probably_new) == 300
+        session.commit()
+    assert rows_by_interactions(engine) == {5: 300}
+    with engine.connect() as connection:
+        week_total = connection.execute(sa.select(sa.func.sum(UsageWeek.interactions))).scalar()
+    assert week_total == 3  # the caller refreshes the rollup, not write_rows
