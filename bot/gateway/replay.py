@@ -20,7 +20,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from storage.replay import forget_requests_before, remember_requests
 
@@ -109,7 +108,7 @@ class ReplayChecks:
         verdicts: list[Refusal | None]
         try:
             fresh = self._record(batch)
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # any failure refuses the batch: a dead thread would hang acks
             logger.error("could not check Slack requests for replay (%s)", type(exc).__name__)
             verdicts = [Refusal(503, "database unavailable")] * len(batch)
         else:

@@ -90,3 +90,25 @@ def test_an_unreachable_database_refuses_the_batch_with_503(
         broken.dispose()
     assert verdict == Refusal(503, "database unavailable")
     assert "could not check Slack requests for replay (OperationalError)" in caplog.text
+
+
+def test_any_failure_refuses_its_batch_and_later_checks_still_get_answers(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A failure that is not the database's must not end the thread: every later check
+    would wait for a verdict that never comes (it failed on the first version)."""
+
+    def refuse() -> Any:
+        raise RuntimeError("no connection for you")
+
+    broken = sa.create_engine("sqlite://", creator=refuse)
+    checks = ReplayChecks(broken)
+    try:
+        first = checks.check("v0=" + "e" * 64, int(time.time())).result(timeout=30)
+        second = checks.check("v0=" + "f" * 64, int(time.time())).result(timeout=30)
+    finally:
+        checks.close()
+        broken.dispose()
+    assert first == second == Refusal(503, "database unavailable")
+    assert "(RuntimeError)" in caplog.text
+    assert "no connection for you" not in caplog.text
